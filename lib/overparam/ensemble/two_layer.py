@@ -1,0 +1,644 @@
+"""Many independent one-hidden-layer networks trained at once, in batched tensors.
+
+The network is Oymak & Soltanolkotabi's (2020, eq. 1.1)
+
+    f(x; W) = v^T phi(W x) = sum_l v_l phi(<w_l, x>),      W in R^{k x d} (trained),  v in R^k (fixed),
+
+with their exact conventions (reading notes §2, §5.2, §7):
+
+* **inputs** on the unit sphere, ||x_i|| = 1 (``sphere_problems``: i.i.d. uniform on S^{d-1});
+* **labels** i.i.d. N(0, 1) for the phase diagram (any y is accepted);
+* **initialisation** W0 with i.i.d. N(0, 1) entries -- no 1/sqrt(d) factor, since ||x|| = 1 already
+  makes W0 x ~ N(0, I_k);
+* **output weights** fixed and balanced (``output_weights``): half +||y||/sqrt(kn), half -||y||/sqrt(kn);
+  for odd k one entry is 0 and (k-1)/2 are of each sign, the normalisation keeping sqrt(k) (footnote 1).
+  With y ~ N(0, I_n), ||y|| ~ sqrt(n) and v_l ~ ±1/sqrt(k): the "±1/sqrt(k)" of the NTK parameterisation.
+  The balance is exact (1^T v = 0), not i.i.d. signs as in ``overparam.models.TwoLayerNet``;
+* **loss** the *sum* L(W) = ½ Σ_i (f(x_i; W) - y_i)² (eq. 2.1), so a step size refers to the sum loss;
+* **GD** W ← W - eta ∇L(W), constant eta (Figure 2: 0.15 for softplus, 0.1 for ReLU);
+* **SGD** (eq. 2.9) W ← W - eta Σ_{i in batch} (f(x_i) - y_i) ∇f(x_i): batch_size=1 is the paper's
+  single-sample step, without any n/b rescaling (its expectation is (eta/n) ∇L);
+* **ReLU derivative** phi'(z) = 1{z >= 0} (convention of §1.3); softplus derivative the sigmoid.
+
+**Trainer.** ``train_ensemble`` stacks the networks in padded tensors: X is padded with zero columns up to
+the largest d of its bucket and W with zero rows/columns, v with zeros. Padding is exact: a zero input
+coordinate changes no pre-activation and receives a zero gradient (∝ x); a padded unit has v_l = 0 and
+contributes nothing and receives a zero gradient (∝ v_l). Networks are grouped into buckets of similar
+(k, d) to keep the padding waste small, and buckets are cut into chunks of at most ``max_batch_elements``
+working-set elements so memory stays bounded. Each network stops on its own: the first step t at which
+its relative error ||f(W_t) - y|| / ||y|| is below ``tol`` is its ``hit_step`` and its weights are frozen
+from then on; a network whose relative error is not finite or exceeds ``diverge_rel`` is marked diverged
+(failed) and frozen at its last finite weights. Batched matrix products act on each network separately
+and frozen networks receive an exactly-zero update, so no network can influence another. Finished
+networks are dropped from the batch every ``compact_every`` steps (and the padding shrunk), so a
+diagram's cost falls as its cells succeed.
+
+``train_module`` is the plain baseline: one ``torch.nn.Module`` trained by autograd, step by step, with the
+same stopping rules. The unit tests check that the two agree step by step in float64; the benchmark
+``benchmarks/ensemble.py`` times them against each other.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+from typing import Iterable, Sequence
+
+import numpy as np
+import pandas as pd
+import torch
+import torch.nn.functional as F
+
+__all__ = [
+    "ACTIVATIONS",
+    "activation_pair",
+    "output_weights",
+    "stable_seed",
+    "Problems",
+    "sphere_problems",
+    "feature_problems",
+    "EnsembleResult",
+    "train_ensemble",
+    "TwoLayerModule",
+    "train_module",
+    "plan_buckets",
+    "sgd_indices",
+]
+
+ACTIVATIONS = ("relu", "softplus")
+
+
+# --------------------------------------------------------------------------------------------- activations
+def activation_pair(z: torch.Tensor, activation: str) -> tuple[torch.Tensor, torch.Tensor]:
+    """(phi(z), phi'(z)) for the paper's activations.
+
+    softplus: phi = log(1 + e^z) (``F.softplus``, exact up to its linear branch beyond z = 20), phi' = sigmoid.
+    relu: phi = max(0, z), phi' = 1{z >= 0}.
+    """
+    if activation == "softplus":
+        return F.softplus(z), torch.sigmoid(z)
+    if activation == "relu":
+        return torch.relu(z), (z >= 0).to(z.dtype)
+    raise ValueError(f"unknown activation {activation!r}; valid: {', '.join(ACTIVATIONS)}")
+
+
+def _phi(z: torch.Tensor, activation: str) -> torch.Tensor:
+    if activation == "softplus":
+        return F.softplus(z)
+    if activation == "relu":
+        return torch.relu(z)
+    raise ValueError(f"unknown activation {activation!r}; valid: {', '.join(ACTIVATIONS)}")
+
+
+# ------------------------------------------------------------------------------------------------- problems
+def output_weights(k: int, y_norm: float, n: int, dtype=torch.float64) -> torch.Tensor:
+    """The paper's fixed output layer: floor(k/2) entries +||y||/sqrt(kn), floor(k/2) entries -||y||/sqrt(kn),
+    and one 0 when k is odd (footnote 1; the scale keeps sqrt(k), not sqrt(k-1)). k = 1 gives v = 0."""
+    if k < 1:
+        raise ValueError(f"need k >= 1 hidden units, got {k}")
+    s = float(y_norm) / math.sqrt(k * n)
+    h = k // 2
+    v = torch.zeros(k, dtype=dtype)
+    v[:h] = s
+    v[h : 2 * h] = -s
+    return v
+
+
+def stable_seed(*key: int) -> int:
+    """A seed derived from integers with ``numpy.random.SeedSequence`` (stable across processes, unlike
+    Python's salted ``hash``)."""
+    return int(np.random.SeedSequence([int(x) for x in key]).generate_state(1, dtype=np.uint64)[0] >> 1)
+
+
+@dataclass
+class Problems:
+    """A list of independent training problems (X_b, y_b, W0_b, v_b), one per network, and a table
+    ``info`` with one row per network (at least the columns k, d, n)."""
+
+    X: list[torch.Tensor]
+    y: list[torch.Tensor]
+    W0: list[torch.Tensor]
+    v: list[torch.Tensor]
+    info: pd.DataFrame
+
+    def __post_init__(self):
+        B = len(self.X)
+        if not (len(self.y) == len(self.W0) == len(self.v) == len(self.info) == B):
+            raise ValueError("X, y, W0, v and info must have one entry per network")
+        ns = {x.shape[0] for x in self.X}
+        if len(ns) > 1:
+            raise ValueError(f"all networks of an ensemble share the sample count n; got {sorted(ns)}")
+        for b in range(B):
+            k, d = self.W0[b].shape
+            if self.X[b].shape[1] != d or self.v[b].shape != (k,) or self.y[b].shape != (self.X[b].shape[0],):
+                raise ValueError(f"network {b}: inconsistent shapes X{tuple(self.X[b].shape)}, "
+                                 f"y{tuple(self.y[b].shape)}, W0{tuple(self.W0[b].shape)}, v{tuple(self.v[b].shape)}")
+
+    def __len__(self) -> int:
+        return len(self.X)
+
+    @property
+    def n(self) -> int:
+        return int(self.X[0].shape[0])
+
+    @property
+    def k(self) -> np.ndarray:
+        return np.array([w.shape[0] for w in self.W0])
+
+    @property
+    def d(self) -> np.ndarray:
+        return np.array([w.shape[1] for w in self.W0])
+
+    def subset(self, idx) -> "Problems":
+        idx = [int(i) for i in np.asarray(idx).ravel()]
+        return Problems([self.X[i] for i in idx], [self.y[i] for i in idx], [self.W0[i] for i in idx],
+                        [self.v[i] for i in idx], self.info.iloc[idx].reset_index(drop=True))
+
+    @staticmethod
+    def concat(parts: Sequence["Problems"]) -> "Problems":
+        return Problems(sum((p.X for p in parts), []), sum((p.y for p in parts), []),
+                        sum((p.W0 for p in parts), []), sum((p.v for p in parts), []),
+                        pd.concat([p.info for p in parts], ignore_index=True))
+
+
+def _one_problem(X: torch.Tensor, y: torch.Tensor, k: int, g: torch.Generator, dtype):
+    n, d = X.shape
+    W0 = torch.randn(k, d, generator=g, dtype=torch.float64).to(dtype)
+    v = output_weights(k, float(y.norm()), n, dtype=dtype)
+    return W0, v
+
+
+def sphere_problems(n: int, cells: Iterable[tuple[int, int]], realizations: int, seed: int = 0,
+                    dtype=torch.float64) -> Problems:
+    """Figure 2's problems: for every cell (k, d) and realization r, an independent draw of
+    x_i i.i.d. uniform on S^{d-1}, y_i i.i.d. N(0, 1), W0 i.i.d. N(0, 1) and the balanced v.
+
+    Each network's draws come from its own generator seeded with ``stable_seed(seed, n, k, d, r)``, so a
+    network's data do not depend on which other cells are in the ensemble, and softplus and ReLU runs with
+    the same seed see the same data and initialisation (common random numbers across activations)."""
+    Xs, ys, Ws, vs, rows = [], [], [], [], []
+    for k, d in cells:
+        for r in range(realizations):
+            g = torch.Generator().manual_seed(stable_seed(seed, n, k, d, r))
+            X = torch.randn(n, d, generator=g, dtype=torch.float64)
+            X = X / X.norm(dim=1, keepdim=True)
+            y = torch.randn(n, generator=g, dtype=torch.float64)
+            W0, v = _one_problem(X, y, k, g, dtype)
+            Xs.append(X.to(dtype)), ys.append(y.to(dtype)), Ws.append(W0), vs.append(v)
+            rows.append({"k": int(k), "d": int(d), "n": int(n), "realization": r})
+    return Problems(Xs, ys, Ws, vs, pd.DataFrame(rows))
+
+
+def feature_problems(features, n: int, cells: Iterable[tuple[int, int]], realizations: int, seed: int = 0,
+                     dtype=torch.float64) -> Problems:
+    """Figure 2's protocol on real inputs: for each cell (k, d) and realization r, n rows drawn without
+    replacement from ``features`` (an (N, D) array, columns ordered by importance, e.g. principal
+    components), their first d columns normalised onto the unit sphere, labels i.i.d. N(0, 1) (random
+    labels), W0 i.i.d. N(0, 1) and the balanced v. Rows whose first d coordinates are all zero are
+    redrawn."""
+    F_ = torch.as_tensor(np.asarray(features), dtype=torch.float64)
+    N, D = F_.shape
+    Xs, ys, Ws, vs, rows = [], [], [], [], []
+    for k, d in cells:
+        if d > D:
+            raise ValueError(f"cell d={d} exceeds the {D} feature columns")
+        ok = torch.nonzero(F_[:, :d].norm(dim=1) > 1e-12).ravel()
+        if ok.numel() < n:
+            raise ValueError(f"only {ok.numel()} usable rows for d={d}, need n={n}")
+        for r in range(realizations):
+            g = torch.Generator().manual_seed(stable_seed(seed, n, k, d, r, 1))
+            idx = ok[torch.randperm(ok.numel(), generator=g)[:n]]
+            X = F_[idx, :d]
+            X = X / X.norm(dim=1, keepdim=True)
+            y = torch.randn(n, generator=g, dtype=torch.float64)
+            W0, v = _one_problem(X, y, k, g, dtype)
+            Xs.append(X.to(dtype)), ys.append(y.to(dtype)), Ws.append(W0), vs.append(v)
+            rows.append({"k": int(k), "d": int(d), "n": int(n), "realization": r})
+    return Problems(Xs, ys, Ws, vs, pd.DataFrame(rows))
+
+
+# -------------------------------------------------------------------------------------------------- results
+@dataclass
+class EnsembleResult:
+    """What ``train_ensemble`` returns; arrays have one entry per network, in the order of the problems.
+
+    hit_step: first step t (0 = at initialisation) with relative error < tol, -1 if never.
+    steps_run: number of updates applied (= hit_step on success, the step of the freeze on divergence).
+    final_rel: relative error ||f(W) - y|| / ||y|| at the frozen/final weights.
+    W: the final weights (CPU tensors, the problem's dtype).
+    history: (B, len(history_steps)) relative errors at ``history_steps`` (NaN once a network has stopped),
+        when requested.
+    checkpoints: {step: [W_b at that step]} when requested (a stopped network contributes its frozen W).
+    path_length: Σ_t ||W_{t+1} - W_t||_F when requested.
+    """
+
+    info: pd.DataFrame
+    hit_step: np.ndarray
+    steps_run: np.ndarray
+    final_rel: np.ndarray
+    diverged: np.ndarray
+    W: list[torch.Tensor]
+    steps: int
+    tol: float | None
+    history_steps: np.ndarray | None = None
+    history: np.ndarray | None = None
+    checkpoints: dict[int, list[torch.Tensor]] = field(default_factory=dict)
+    path_length: np.ndarray | None = None
+    wall_time: float = 0.0
+    n_buckets: int = 0
+    n_chunks: int = 0
+
+    @property
+    def success(self) -> np.ndarray:
+        return self.hit_step >= 0
+
+    def success_at(self, budget: int) -> np.ndarray:
+        """Success had the run been stopped after ``budget`` steps (hit_step <= budget)."""
+        return (self.hit_step >= 0) & (self.hit_step <= budget)
+
+    def table(self) -> pd.DataFrame:
+        df = self.info.copy()
+        df["hit_step"] = self.hit_step
+        df["success"] = self.success
+        df["diverged"] = self.diverged
+        df["final_rel"] = self.final_rel
+        df["steps_run"] = self.steps_run
+        if self.path_length is not None:
+            df["path_length"] = self.path_length
+        return df
+
+
+# --------------------------------------------------------------------------------------------------- buckets
+def _cost(ks: np.ndarray, ds: np.ndarray, n: int, overhead: float) -> float:
+    if ks.size == 0:
+        return 0.0
+    return ks.size * n * ks.max() * (ds.max() + 8.0) + overhead
+
+
+def plan_buckets(k: Sequence[int], d: Sequence[int], n: int, overhead: float = 2e5,
+                 max_buckets: int = 64) -> list[np.ndarray]:
+    """Group networks of shapes (k_b, d_b) into buckets to be padded to a common (max k, max d).
+
+    Recursive best split on a k- or d-threshold while it lowers the modelled per-step cost
+    Σ_buckets size·n·K·(D + 8) + overhead (padded work plus a fixed per-bucket launch cost)."""
+    k = np.asarray(k)
+    d = np.asarray(d)
+    todo = [np.arange(k.size)]
+    done: list[np.ndarray] = []
+    while todo:
+        idx = todo.pop()
+        best = (_cost(k[idx], d[idx], n, overhead), None)
+        if len(done) + len(todo) + 1 < max_buckets:
+            for arr in (k, d):
+                vals = np.unique(arr[idx])
+                for t in vals[:-1]:
+                    left, right = idx[arr[idx] <= t], idx[arr[idx] > t]
+                    c = _cost(k[left], d[left], n, overhead) + _cost(k[right], d[right], n, overhead)
+                    if c < best[0] * 0.97:
+                        best = (c, (left, right))
+        if best[1] is None:
+            done.append(idx)
+        else:
+            todo.extend(best[1])
+    return sorted(done, key=lambda a: (d[a].max(), k[a].max()))
+
+
+class _Chunk:
+    """The padded state of one group of networks."""
+
+    def __init__(self, ids, problems: Problems, eta, device, dtype):
+        self.ids = torch.as_tensor(ids, dtype=torch.long)
+        B = len(ids)
+        ks = [problems.W0[i].shape[0] for i in ids]
+        ds = [problems.W0[i].shape[1] for i in ids]
+        n = problems.n
+        K, D = max(ks), max(ds)
+        X = torch.zeros(B, n, D, dtype=dtype)
+        W = torch.zeros(B, K, D, dtype=dtype)
+        v = torch.zeros(B, K, dtype=dtype)
+        y = torch.zeros(B, n, dtype=dtype)
+        for j, i in enumerate(ids):
+            kk, dd = ks[j], ds[j]
+            X[j, :, :dd] = problems.X[i]
+            W[j, :kk, :dd] = problems.W0[i]
+            v[j, :kk] = problems.v[i]
+            y[j] = problems.y[i]
+        self.k = torch.as_tensor(ks)
+        self.d = torch.as_tensor(ds)
+        self.X, self.W, self.v, self.y = (t.to(device) for t in (X, W, v, y))
+        self.ynorm = self.y.norm(dim=1)
+        self.eta = eta[self.ids].to(device=device, dtype=dtype).view(B, 1, 1)
+        self.hit = torch.full((B,), -1, dtype=torch.long, device=device)
+        self.stop = torch.full((B,), -1, dtype=torch.long, device=device)  # step of the freeze
+        self.rel = torch.full((B,), float("nan"), dtype=dtype, device=device)
+        self.diverged = torch.zeros(B, dtype=torch.bool, device=device)
+        self.active = torch.ones(B, dtype=torch.bool, device=device)
+        self.path = torch.zeros(B, dtype=dtype, device=device)
+        self.hist: list[torch.Tensor] = []  # one (B,) tensor per history step, for the current members
+
+    def keep(self, mask: torch.Tensor):
+        """Drop the members where ``mask`` is False and shrink the padding."""
+        m = mask.to(self.X.device)
+        sel = torch.nonzero(m).ravel()
+        self.ids = self.ids[mask.cpu()]
+        self.k, self.d = self.k[mask.cpu()], self.d[mask.cpu()]
+        K, D = int(self.k.max()), int(self.d.max())
+        self.X = self.X[sel, :, :D].contiguous()
+        self.W = self.W[sel, :K, :D].contiguous()
+        self.v = self.v[sel, :K].contiguous()
+        for name in ("y", "ynorm", "eta", "hit", "stop", "rel", "diverged", "active", "path"):
+            setattr(self, name, getattr(self, name)[sel])
+
+    def elements(self) -> int:
+        B, n, D = self.X.shape
+        K = self.W.shape[1]
+        return B * (n * D + 4 * n * K + 3 * K * D)
+
+
+# --------------------------------------------------------------------------------------------------- trainer
+def _as_eta(eta, B: int) -> torch.Tensor:
+    e = torch.as_tensor(eta, dtype=torch.float64).reshape(-1)
+    if e.numel() == 1:
+        e = e.expand(B).clone()
+    if e.numel() != B:
+        raise ValueError(f"eta must be a scalar or have one entry per network ({B}), got {e.numel()}")
+    return e
+
+
+def _resolve_device(device) -> torch.device:
+    if device in (None, "auto"):
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    return torch.device(device)
+
+
+def train_ensemble(
+    problems: Problems,
+    activation: str,
+    eta,
+    steps: int,
+    *,
+    tol: float | None = None,
+    batch_size: int | None = None,
+    eval_every: int | None = None,
+    diverge_rel: float = 1e3,
+    history: bool = False,
+    history_every: int = 1,
+    checkpoints: Iterable[int] = (),
+    track_path: bool = False,
+    device="cpu",
+    dtype=torch.float32,
+    max_batch_elements: int = 2**24,
+    bucket_overhead: float = 2e5,
+    compact_every: int = 250,
+    seed: int = 0,
+    progress: bool = True,
+    desc: str | None = None,
+) -> EnsembleResult:
+    """Train every network of ``problems`` for up to ``steps`` updates, all at once.
+
+    eta: a scalar or one step size per network (for the sum loss ½||f - y||²).
+    tol: stop a network at the first step whose relative error ||f - y|| / ||y|| is < tol (None: never).
+    batch_size: None for full-batch GD; b for SGD with b samples drawn uniformly with replacement per
+        network and step (eq. 2.9 for b = 1; no rescaling). The per-step sample indices come from one
+        generator seeded with ``seed`` and are drawn for all networks at once, so they do not depend on
+        the chunking.
+    eval_every: how often the full-batch relative error is evaluated (stopping, divergence, history):
+        every step for GD; once per epoch (ceil(n / b) steps) by default for SGD.
+    diverge_rel: relative error above which (or non-finite) a network is marked diverged and frozen.
+    history / history_every: record the relative error every ``history_every`` evaluations.
+    checkpoints: steps at which to copy every network's W (a stopped network gives its frozen W).
+    track_path: accumulate the path length Σ ||W_{t+1} - W_t||_F.
+    max_batch_elements: bound on the working set (elements) of one chunk; buckets are cut to fit.
+    dtype: training precision (float32 suffices for a 2.5e-3 threshold; float64 for equivalence tests).
+    """
+    if activation not in ACTIVATIONS:
+        raise ValueError(f"unknown activation {activation!r}; valid: {', '.join(ACTIVATIONS)}")
+    if steps < 0:
+        raise ValueError("steps must be >= 0")
+    B = len(problems)
+    dev = _resolve_device(device)
+    n = problems.n
+    sgd = batch_size is not None
+    if eval_every is None:
+        eval_every = max(1, math.ceil(n / batch_size)) if sgd else 1
+    if not sgd and eval_every != 1:
+        raise ValueError("full-batch GD evaluates the error at every step (eval_every=1)")
+    etas = _as_eta(eta, B)
+    ck_steps = sorted({int(s) for s in checkpoints if 0 <= int(s) <= steps})
+    t0 = time.perf_counter()
+
+    # plan: buckets of similar shape, cut into chunks bounded in memory
+    ks, ds = problems.k, problems.d
+    chunks: list[_Chunk] = []
+    n_buckets = 0
+    for bucket in plan_buckets(ks, ds, n, overhead=bucket_overhead):
+        n_buckets += 1
+        K, D = ks[bucket].max(), ds[bucket].max()
+        per_net = n * D + 4 * n * K + 3 * K * D
+        size = max(1, int(max_batch_elements // per_net))
+        for s in range(0, bucket.size, size):
+            chunks.append(_Chunk(bucket[s : s + size].tolist(), problems, etas, dev, dtype))
+    n_chunks = len(chunks)
+
+    # outputs (host side)
+    out_hit = np.full(B, -1, dtype=np.int64)
+    out_stop = np.full(B, steps, dtype=np.int64)
+    out_rel = np.full(B, np.nan)
+    out_div = np.zeros(B, dtype=bool)
+    out_path = np.zeros(B)
+    out_W: list[torch.Tensor | None] = [None] * B
+    hist_steps = np.arange(0, steps + 1, eval_every * history_every) if history else None
+    out_hist = np.full((B, hist_steps.size), np.nan) if history else None
+    out_ck: dict[int, list[torch.Tensor | None]] = {s: [None] * B for s in ck_steps}
+    gen = None
+    if sgd:
+        gen = torch.Generator(device=dev).manual_seed(int(seed))
+
+    def retire(ch: _Chunk, mask: torch.Tensor):
+        """Write the members in ``mask`` to the outputs."""
+        sel = torch.nonzero(mask).ravel()
+        if sel.numel() == 0:
+            return
+        ids = ch.ids[mask.cpu()].numpy()
+        hit, stop = ch.hit[sel].cpu().numpy(), ch.stop[sel].cpu().numpy()
+        out_hit[ids] = hit
+        out_stop[ids] = np.where(stop >= 0, stop, steps)
+        out_rel[ids] = ch.rel[sel].double().cpu().numpy()
+        out_div[ids] = ch.diverged[sel].cpu().numpy()
+        out_path[ids] = ch.path[sel].double().cpu().numpy()
+        Wc = ch.W[sel].cpu()
+        for j, i in enumerate(ids):
+            kk, dd = problems.W0[i].shape
+            out_W[i] = Wc[j, :kk, :dd].to(problems.W0[i].dtype).clone()
+            for s in ck_steps:  # checkpoints after the freeze: the frozen weights
+                if out_ck[s][i] is None:
+                    out_ck[s][i] = out_W[i]
+        if history and ch.hist:
+            H = torch.stack([h[sel] for h in ch.hist], dim=1).double().cpu().numpy()
+            out_hist[ids, : H.shape[1]] = H
+
+    def evaluate(ch: _Chunk, t: int, Z=None):
+        """Full-batch residual, stopping and divergence at step t. Returns (r, dP) when Z was computed."""
+        if Z is None:
+            Z = torch.bmm(ch.X, ch.W.transpose(1, 2))
+        P, dP = activation_pair(Z, activation)
+        f = torch.bmm(P, ch.v.unsqueeze(-1)).squeeze(-1)
+        r = f - ch.y
+        rel = r.norm(dim=1) / ch.ynorm
+        act = ch.active
+        ch.rel = torch.where(act, rel, ch.rel)
+        if tol is not None:
+            newly = act & (rel < tol)
+            ch.hit = torch.where(newly, torch.full_like(ch.hit, t), ch.hit)
+        else:
+            newly = torch.zeros_like(act)
+        bad = act & ~newly & (~torch.isfinite(rel) | (rel > diverge_rel))
+        ch.diverged = ch.diverged | bad
+        stopped = newly | bad
+        ch.stop = torch.where(stopped, torch.full_like(ch.stop, t), ch.stop)
+        ch.active = act & ~stopped
+        if history and t % (eval_every * history_every) == 0:
+            ch.hist.append(torch.where(act, rel, torch.full_like(rel, float("nan"))))
+        return r, dP
+
+    bar = None
+    if progress:
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=steps, desc=desc or f"ensemble {activation} ({B} nets)", leave=False)
+
+    live = list(chunks)
+    for t in range(steps + 1):
+        do_eval = (t % eval_every == 0) or t == steps
+        if sgd:
+            idx_all = torch.randint(n, (B, batch_size), generator=gen, device=dev) if t < steps else None
+        for ch in live:
+            if t in out_ck:  # checkpoint before the update of step t
+                Wc = ch.W.cpu()
+                for j, i in enumerate(ch.ids.tolist()):
+                    kk, dd = problems.W0[i].shape
+                    out_ck[t][i] = Wc[j, :kk, :dd].to(problems.W0[i].dtype).clone()
+            if not sgd:
+                Z = torch.bmm(ch.X, ch.W.transpose(1, 2))
+                r, dP = evaluate(ch, t, Z)
+                if t == steps:
+                    continue
+                r = torch.where(ch.active.unsqueeze(1), r, torch.zeros_like(r))
+                U = dP * r.unsqueeze(-1)
+                G = torch.bmm(U.transpose(1, 2), ch.X) * ch.v.unsqueeze(-1)
+            else:
+                if do_eval:
+                    evaluate(ch, t)
+                if t == steps:
+                    continue
+                idx = idx_all[ch.ids.to(dev)]  # (Bc, b)
+                Xb = torch.gather(ch.X, 1, idx.unsqueeze(-1).expand(-1, -1, ch.X.shape[2]))
+                yb = torch.gather(ch.y, 1, idx)
+                Zb = torch.bmm(Xb, ch.W.transpose(1, 2))
+                Pb, dPb = activation_pair(Zb, activation)
+                rb = torch.bmm(Pb, ch.v.unsqueeze(-1)).squeeze(-1) - yb
+                rb = torch.where(ch.active.unsqueeze(1) & torch.isfinite(rb), rb, torch.zeros_like(rb))
+                G = torch.bmm((dPb * rb.unsqueeze(-1)).transpose(1, 2), Xb) * ch.v.unsqueeze(-1)
+            step = ch.eta * G
+            if track_path:
+                ch.path = ch.path + step.flatten(1).norm(dim=1)
+            ch.W = ch.W - step
+        if bar is not None:
+            bar.update(1) if t < steps else None
+        # compaction: retire stopped networks, drop empty chunks
+        if (t % compact_every == 0 and t > 0) or t == steps:
+            nxt = []
+            for ch in live:
+                if t == steps:
+                    retire(ch, torch.ones_like(ch.active))
+                    continue
+                act = ch.active
+                n_act = int(act.sum())
+                if n_act == act.numel():
+                    nxt.append(ch)
+                    continue
+                retire(ch, ~act)
+                if n_act > 0:
+                    if history:
+                        ch.hist = [h[act] for h in ch.hist]
+                    ch.keep(act)
+                    nxt.append(ch)
+            live = nxt
+            if bar is not None:
+                bar.set_postfix(active=sum(int(c.active.sum()) for c in live), refresh=False)
+            if not live:
+                break
+    if bar is not None:
+        bar.close()
+
+    ckd = {s: [w if w is not None else out_W[i] for i, w in enumerate(v)] for s, v in out_ck.items()}
+    return EnsembleResult(
+        info=problems.info.copy(), hit_step=out_hit, steps_run=out_stop, final_rel=out_rel, diverged=out_div,
+        W=out_W, steps=steps, tol=tol, history_steps=hist_steps, history=out_hist, checkpoints=ckd,
+        path_length=out_path if track_path else None, wall_time=time.perf_counter() - t0,
+        n_buckets=n_buckets, n_chunks=n_chunks,
+    )
+
+
+# ------------------------------------------------------------------------------------------ single baseline
+class TwoLayerModule(torch.nn.Module):
+    """One network of the paper as a plain ``nn.Module``: W trained (``nn.Parameter``), v a buffer."""
+
+    def __init__(self, W0: torch.Tensor, v: torch.Tensor, activation: str):
+        super().__init__()
+        if activation not in ACTIVATIONS:
+            raise ValueError(f"unknown activation {activation!r}; valid: {', '.join(ACTIVATIONS)}")
+        self.W = torch.nn.Parameter(W0.detach().clone())
+        self.register_buffer("v", v.detach().clone())
+        self.activation = activation
+
+    def forward(self, X: torch.Tensor) -> torch.Tensor:
+        return _phi(X @ self.W.T, self.activation) @ self.v
+
+
+def train_module(X, y, W0, v, activation: str, eta: float, steps: int, *, tol: float | None = None,
+                 diverge_rel: float = 1e3, sample_indices: torch.Tensor | None = None,
+                 eval_every: int = 1, history: bool = False):
+    """The baseline: train one ``TwoLayerModule`` by autograd on the sum loss ½||f - y||², one step at a time,
+    with the same stopping rules as ``train_ensemble`` (evaluated every ``eval_every`` steps).
+
+    sample_indices: (steps, b) sample indices for SGD (None: full-batch GD).
+    Returns a dict with W, hit_step, steps_run, final_rel, diverged and (optionally) history.
+    """
+    model = TwoLayerModule(W0, v, activation)
+    ynorm = float(y.norm())
+    hit, stop, diverged, rel, hist = -1, steps, False, float("nan"), []
+    for t in range(steps + 1):
+        if t % eval_every == 0 or t == steps:
+            with torch.no_grad():
+                rel = float((model(X) - y).norm()) / ynorm
+            if history:
+                hist.append(rel)
+            if tol is not None and rel < tol:
+                hit, stop = t, t
+                break
+            if not math.isfinite(rel) or rel > diverge_rel:
+                diverged, stop = True, t
+                break
+        if t == steps:
+            break
+        if sample_indices is None:
+            loss = 0.5 * ((model(X) - y) ** 2).sum()
+        else:
+            idx = sample_indices[t]
+            loss = 0.5 * ((model(X[idx]) - y[idx]) ** 2).sum()
+        loss.backward()
+        with torch.no_grad():
+            model.W -= eta * model.W.grad
+        model.W.grad = None
+    return {"W": model.W.detach().clone(), "hit_step": hit, "steps_run": stop, "final_rel": rel,
+            "diverged": diverged, "history": np.array(hist) if history else None}
+
+
+def sgd_indices(n: int, n_networks: int, steps: int, batch_size: int, seed: int = 0, device="cpu"):
+    """The SGD sample indices ``train_ensemble`` draws, as a (steps, n_networks, batch_size) tensor, so a
+    single-network replay (``train_module(sample_indices=...[:, b])``) follows the same samples."""
+    gen = torch.Generator(device=device).manual_seed(int(seed))
+    return torch.stack([torch.randint(n, (n_networks, batch_size), generator=gen, device=device)
+                        for _ in range(steps)])

@@ -1,0 +1,129 @@
+"""One figure style for the whole book, ``save_figure``, and the shared figure kinds.
+
+Each figure kind is one function that draws on a given Axes and returns the numbers it drew, so the
+chapter can hand them to ``save_figure`` (every figure's data lands in a CSV beside its PNG and SVG).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Mapping
+
+import matplotlib
+import numpy as np
+import pandas as pd
+
+from .results import atomic_write_text
+
+__all__ = [
+    "use_style",
+    "save_figure",
+    "figure_data_frame",
+    "power_law",
+    "convergence",
+    "matrix",
+    "PALETTE",
+]
+
+# Colour-blind safe (Okabe-Ito), in the order series are drawn.
+PALETTE = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000"]
+
+STYLE = {
+    "figure.figsize": (6.4, 4.0),
+    "figure.dpi": 110,
+    "savefig.dpi": 150,
+    "savefig.bbox": "tight",
+    "font.size": 10,
+    "axes.titlesize": 11,
+    "axes.labelsize": 10,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.grid": True,
+    "grid.alpha": 0.3,
+    "grid.linewidth": 0.6,
+    "legend.frameon": False,
+    "legend.fontsize": 9,
+    "lines.linewidth": 1.6,
+    "lines.markersize": 5,
+    "axes.prop_cycle": matplotlib.cycler(color=PALETTE),
+    "svg.hashsalt": "overparam",  # stable SVG ids: reruns do not churn the files
+    "svg.fonttype": "none",
+}
+
+
+def use_style() -> None:
+    matplotlib.rcParams.update(STYLE)
+
+
+def figure_data_frame(data) -> pd.DataFrame:
+    """A DataFrame from a DataFrame or a mapping of columns (unequal lengths are padded with NaN)."""
+    if isinstance(data, pd.DataFrame):
+        return data
+    if isinstance(data, Mapping):
+        return pd.DataFrame({k: pd.Series(np.asarray(v).ravel()) for k, v in data.items()})
+    raise TypeError("figure data must be a DataFrame or a mapping of column name -> values")
+
+
+def save_figure(fig, name: str, out_dir: str | Path, data=None) -> dict[str, Path]:
+    """Save ``fig`` as out_dir/name.png and .svg and the plotted numbers as out_dir/name.csv."""
+    if data is None:
+        raise ValueError(f"figure {name!r}: pass the plotted numbers as data= (every figure saves its CSV)")
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    paths = {ext: out_dir / f"{name}.{ext}" for ext in ("png", "svg", "csv")}
+    for ext in ("png", "svg"):
+        tmp = out_dir / f".{name}.tmp.{ext}"
+        fig.savefig(tmp, format=ext, metadata={"Date": None} if ext == "svg" else None)
+        tmp.replace(paths[ext])
+    atomic_write_text(paths["csv"], figure_data_frame(data).to_csv(index=False))
+    return paths
+
+
+def power_law(ax, x, y, fit=None, *, label=None, color=None, marker="o", ref_slope=None):
+    """Points y(x) on log-log axes, the fitted power law (a ``overparam.fit.SlopeFit``) and, optionally,
+    a reference slope through the first point. Returns the drawn numbers."""
+    x = np.asarray(x, float)
+    y = np.asarray(y, float)
+    line = ax.loglog(x, y, marker, color=color, label=label)[0]
+    drawn = {"x": x, "y": y}
+    if fit is not None:
+        xs = np.geomspace(x.min(), x.max(), 50)
+        ys = np.exp(fit.intercept) * xs**fit.slope
+        ax.loglog(xs, ys, "-", color=line.get_color(), alpha=0.7,
+                  label=f"fit: slope {fit.slope:.2f} [{fit.lo:.2f}, {fit.hi:.2f}]")
+        drawn["fit_y"] = np.exp(fit.intercept) * x**fit.slope
+    if ref_slope is not None:
+        ref = y[0] * (x / x[0]) ** ref_slope
+        ax.loglog(x, ref, ":", color="0.4", label=f"slope {ref_slope:g}")
+        drawn["reference_y"] = ref
+    return drawn
+
+
+def convergence(ax, curves: Mapping[str, np.ndarray], *, bound: Mapping[str, np.ndarray] | None = None,
+                ylabel="training loss"):
+    """Loss curves on a log scale (one per label), with optional dashed theoretical bounds."""
+    drawn = {}
+    for i, (label, losses) in enumerate(curves.items()):
+        c = PALETTE[i % len(PALETTE)]
+        ax.semilogy(np.arange(len(losses)), losses, color=c, label=label)
+        drawn[label] = np.asarray(losses)
+        if bound and label in bound:
+            ax.semilogy(np.arange(len(bound[label])), bound[label], "--", color=c, alpha=0.8,
+                        label=f"{label}: bound")
+            drawn[f"{label} (bound)"] = np.asarray(bound[label])
+    ax.set_xlabel("step $t$")
+    ax.set_ylabel(ylabel)
+    return drawn
+
+
+def matrix(ax, M, *, title=None, cmap="viridis", colorbar=True):
+    """A matrix as an image with a colour bar (Gram matrices, phase diagrams)."""
+    M = np.asarray(M, float)
+    im = ax.imshow(M, cmap=cmap, interpolation="nearest")
+    if colorbar:
+        ax.figure.colorbar(im, ax=ax, fraction=0.046, pad=0.04)
+    if title:
+        ax.set_title(title)
+    ax.grid(False)
+    return {"row": np.repeat(np.arange(M.shape[0]), M.shape[1]),
+            "col": np.tile(np.arange(M.shape[1]), M.shape[0]), "value": M.ravel()}

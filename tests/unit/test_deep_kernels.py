@@ -1,0 +1,223 @@
+"""overparam.deep_kernels against Monte Carlo, closed forms and empirical NTKs (torch.func)."""
+
+import math
+
+import pytest
+import torch
+from torch.func import functional_call, jacrev, vmap
+
+from overparam.deep_kernels import (
+    guo_empirical_ntk,
+    infinite_width_ntk,
+    kappa,
+    kappa_dot,
+    leaky_coefficients,
+    nonlinearity_weight,
+)
+
+ALPHAS = [-10.0, -2.0, -1.0, -0.5, 0.0, 0.05, 0.5, 0.9]
+
+
+def _unit(n, p, seed):
+    g = torch.Generator().manual_seed(seed)
+    X = torch.randn(n, p, generator=g, dtype=torch.float64)
+    return X / X.norm(dim=1, keepdim=True)
+
+
+def _act(z, alpha):
+    return torch.where(z >= 0, z, alpha * z) / math.sqrt(1 + alpha * alpha)
+
+
+@pytest.mark.parametrize("alpha", ALPHAS)
+def test_coefficients_closed_form(alpha):
+    a, b = leaky_coefficients(alpha)
+    z = torch.linspace(-3, 3, 61, dtype=torch.float64)
+    assert torch.allclose(a * z + b * z.abs(), _act(z, alpha), atol=1e-14)
+    assert a * a + b * b == pytest.approx(0.5)
+    assert nonlinearity_weight(alpha) == pytest.approx(2 * b * b)
+
+
+@pytest.mark.parametrize("alpha", [-2.0, -1.0, 0.0, 0.5])
+def test_layer_maps_match_monte_carlo(alpha):
+    g = torch.Generator().manual_seed(0)
+    N = 2_000_000
+    u = torch.randn(N, generator=g, dtype=torch.float64)
+    w = torch.randn(N, generator=g, dtype=torch.float64)
+    s = 1 / math.sqrt(1 + alpha * alpha)
+    for rho in [-0.95, -0.5, 0.0, 0.3, 0.9]:
+        v = rho * u + math.sqrt(1 - rho * rho) * w
+        mc = 2 * (_act(u, alpha) * _act(v, alpha)).mean()
+        du = torch.where(u >= 0, s, alpha * s)
+        dv = torch.where(v >= 0, s, alpha * s)
+        mc_dot = 2 * (du * dv).mean()
+        r = torch.tensor(rho, dtype=torch.float64)
+        assert float(kappa(r, alpha)) == pytest.approx(float(mc), abs=4e-3)
+        assert float(kappa_dot(r, alpha)) == pytest.approx(float(mc_dot), abs=4e-3)
+
+
+def test_relu_closed_forms_and_du_gram():
+    rho = torch.linspace(-1, 1, 41, dtype=torch.float64)
+    arc = torch.acos(rho)
+    assert torch.allclose(kappa(rho, 0.0), (torch.sqrt(1 - rho**2) + (math.pi - arc) * rho) / math.pi)
+    assert torch.allclose(kappa_dot(rho, 0.0), 1 - arc / math.pi)
+    # depth 1, papers' architecture, ReLU: NTK/m = Du et al.'s H_inf = x.x'(pi - arccos x.x')/(2 pi)
+    X = _unit(12, 4, 1)
+    G = (X @ X.T).clamp(-1, 1)
+    H_du = G * (math.pi - torch.acos(G)) / (2 * math.pi)
+    ntk, nngp = infinite_width_ntk(X, 1, 0.0, trained="hidden")
+    assert torch.allclose(ntk, H_du, atol=1e-12)
+    assert torch.allclose(nngp, kappa(G, 0.0), atol=1e-12)
+
+
+@pytest.mark.parametrize("trained", ["all", "hidden"])
+def test_alpha_and_inverse_alpha_same_kernel(trained):
+    X = _unit(15, 6, 2)
+    for a in [-2.0, -10.0, -1.5]:
+        k1 = infinite_width_ntk(X, 3, a, trained)
+        k2 = infinite_width_ntk(X, 3, 1 / a, trained)
+        assert torch.allclose(k1[0], k2[0], atol=1e-12) and torch.allclose(k1[1], k2[1], atol=1e-12)
+    # and different c gives a different kernel (the test could fail)
+    assert not torch.allclose(infinite_width_ntk(X, 3, 0.0, trained)[0],
+                              infinite_width_ntk(X, 3, -1.0, trained)[0])
+
+
+@pytest.mark.parametrize("depth", [1, 2, 5])
+def test_diagonal_values(depth):
+    X = _unit(10, 3, 3)
+    for alpha in ALPHAS:
+        ntk, nngp = infinite_width_ntk(X, depth, alpha, trained="hidden", d_out=2)
+        assert torch.allclose(torch.diagonal(ntk), torch.full((10,), depth / 4, dtype=torch.float64))
+        assert torch.allclose(torch.diagonal(nngp), torch.full((10,), 0.5, dtype=torch.float64))
+        # NT parameterisation with He weights: every layer contributes 2/d0 * (x.x) on the diagonal
+        ntk_all, nngp_all = infinite_width_ntk(X, depth, alpha, trained="all")
+        d0 = X.shape[1]
+        assert torch.allclose(torch.diagonal(nngp_all), torch.full((10,), 2 / d0, dtype=torch.float64))
+        assert torch.allclose(torch.diagonal(ntk_all),
+                              torch.full((10,), (depth + 1) * 2 / d0, dtype=torch.float64))
+
+
+def test_antipodal_pair_singular_only_at_minus_one():
+    X = _unit(9, 4, 4)
+    X = torch.cat([X, -X[:1]])  # x_9 = -x_0
+    for trained in ["all", "hidden"]:
+        lam = {a: float(torch.linalg.eigvalsh(infinite_width_ntk(X, 3, a, trained)[0])[0])
+               for a in [-1.0, -0.8, 0.0]}
+        assert abs(lam[-1.0]) < 1e-6  # sqrt(rounding) at rho = -1
+        assert lam[-0.8] > 1e-3 and lam[0.0] > 1e-3
+
+
+def _guo_params(m, p, depth, seed):
+    g = torch.Generator().manual_seed(seed)
+    A = torch.randn(m, p, generator=g, dtype=torch.float64) / math.sqrt(m)
+    Ws = [torch.randn(m, m, generator=g, dtype=torch.float64) * math.sqrt(2 / m) for _ in range(depth)]
+    B = torch.randn(1, m, generator=g, dtype=torch.float64)
+    return A, Ws, B
+
+
+def _jacrev_gram(params, forward, X):
+    def f_single(ps, x):
+        return forward(ps, x[None])[0, 0]
+
+    J = vmap(jacrev(f_single), in_dims=(None, 0))(params, X)
+    return sum(j.reshape(X.shape[0], -1) @ j.reshape(X.shape[0], -1).T for j in J.values())
+
+
+@pytest.mark.parametrize("alpha", [-1.0, 0.0, 0.3])
+def test_closed_form_empirical_ntk_equals_autograd(alpha):
+    X = _unit(7, 5, 5)
+    A, Ws, B = _guo_params(24, 5, 3, 0)
+
+    def forward(ps, x):
+        h = x @ A.T
+        for k in range(3):
+            h = _act(h @ ps[f"W{k}"].T, alpha)
+        return h @ B.T
+
+    params = {f"W{k}": W for k, W in enumerate(Ws)}
+    ref = _jacrev_gram(params, forward, X)
+    assert torch.allclose(guo_empirical_ntk(X, A, Ws, B, alpha), ref, atol=1e-10, rtol=1e-10)
+
+
+@pytest.mark.parametrize("alpha", [-1.0, 0.0, -3.0])
+def test_empirical_ntk_converges_to_analytic_hidden(alpha):
+    X = _unit(10, 5, 6)
+    ntk, _ = infinite_width_ntk(X, 2, alpha, trained="hidden")
+
+    def err(m):
+        es = []
+        for s in range(3):
+            A, Ws, B = _guo_params(m, 5, 2, 10 + s)
+            e = guo_empirical_ntk(X, A, Ws, B, alpha) / m
+            es.append(float((e - ntk).norm() / ntk.norm()))
+        return sum(es) / len(es)
+
+    e_small, e_big = err(64), err(2048)
+    assert e_big < 0.1
+    assert e_big < 0.5 * e_small  # O(m^-1/2): a factor ~5.7 expected
+
+
+def _nt_forward(depth, alpha, w_std):
+    def forward(ps, x):
+        h = x
+        for k in range(depth):
+            W = ps[f"W{k}"]
+            h = _act(w_std * h @ W.T / math.sqrt(W.shape[1]), alpha)
+        W = ps["out"]
+        return w_std * h @ W.T / math.sqrt(W.shape[1])
+
+    return forward
+
+
+@pytest.mark.parametrize("alpha", [-1.0, 0.0])
+def test_all_layers_trained_matches_ntk_parameterisation_network(alpha):
+    """Every layer trained, NT parameterisation (the neural-tangents convention): Monte Carlo over
+    initialisations of the empirical NTK (torch.func) and of f(x) f(x') converges to the analytic pair."""
+    depth, w_std, p = 2, math.sqrt(2.0), 4
+    X = _unit(6, p, 7)
+    ntk, nngp = infinite_width_ntk(X, depth, alpha, trained="all", w_std=w_std)
+    forward = _nt_forward(depth, alpha, w_std)
+
+    def mc(m, reps):
+        errs, outs = [], []
+        for s in range(reps):
+            g = torch.Generator().manual_seed(100 + s)
+            ps = {"W0": torch.randn(m, p, generator=g, dtype=torch.float64)}
+            for k in range(1, depth):
+                ps[f"W{k}"] = torch.randn(m, m, generator=g, dtype=torch.float64)
+            ps["out"] = torch.randn(1, m, generator=g, dtype=torch.float64)
+            emp = _jacrev_gram(ps, forward, X)
+            errs.append(float((emp - ntk).norm() / ntk.norm()))
+            outs.append(forward(ps, X)[:, 0])
+        return sum(errs) / reps, outs
+
+    e_small, _ = mc(16, 3)
+    e_big, _ = mc(768, 3)
+    assert e_big < 0.1 and e_big < 0.5 * e_small
+    # NNGP: E[f(x) f(x')] over random networks (exact in expectation up to O(1/m) at depth 2)
+    _, outs = mc(64, 400)
+    F = torch.stack(outs)
+    cov = F.T @ F / F.shape[0]
+    assert float((cov - nngp).norm() / nngp.norm()) < 0.15
+
+
+def test_min_eigenvalue_tracks_r_on_lifted_inputs():
+    """The chapter's claim: lambda_min of the Gram is close to const * r(alpha) away from alpha = -1."""
+    g = torch.Generator().manual_seed(8)
+    Z = torch.randn(60, 5, generator=g, dtype=torch.float64)
+    X = torch.cat([Z, torch.ones(60, 1, dtype=torch.float64)], 1)
+    X = X / X.norm(dim=1, keepdim=True)
+    alphas = [-5.0, -2.0, -1.0, -0.3, 0.0, 0.3, 0.6]
+    r = [(1 - a) ** 2 / (1 + a * a) for a in alphas]
+    lam = [float(torch.linalg.eigvalsh(infinite_width_ntk(X, 3, a, "hidden")[0])[0]) for a in alphas]
+    ratio = torch.tensor(lam) / torch.tensor(r)
+    assert float(ratio.max() / ratio.min()) < 1.3
+
+
+def test_rejects_bad_arguments():
+    X = _unit(3, 2, 0)
+    with pytest.raises(ValueError):
+        infinite_width_ntk(X, 2, 1.0)
+    with pytest.raises(ValueError):
+        infinite_width_ntk(X, 0, 0.0)
+    with pytest.raises(ValueError):
+        infinite_width_ntk(X, 2, 0.0, trained="readout")
