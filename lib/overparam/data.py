@@ -79,7 +79,8 @@ def sphere_points(
 
 
 def lift(X) -> np.ndarray:
-    """x -> (x, 1)/||(x, 1)||: adds a bias coordinate and removes antipodal pairs (all <x_i, x_j> > 0 after)."""
+    """x -> (x, 1)/||(x, 1)||: adds a bias coordinate. For unit x, <x~_i, x~_j> = (1 + <x_i, x_j>)/2 >= 0,
+    so no two lifted points are closer than sqrt(2) to being antipodal: ||x~_i + x~_j|| >= sqrt(2)."""
     X = np.asarray(X, dtype=np.float64)
     return normalize_rows(np.hstack([X, np.ones((X.shape[0], 1))]))
 

@@ -193,7 +193,7 @@ def test_losses_metrics_and_probes():
     ens = DeepEnsemble.guo(4, 16, 2, [0.0, -1.0], d_out=3, seeds=[0, 1])
     log = train_ensemble(ens, X, labels, eta=1e-2, steps=0, loss="ce", X_test=X, y_test=labels)
     mdl = _core(0.0, 0, L=2, d=3)
-    ce = torch.nn.functional.cross_entropy(mdl(X), labels)
+    ce = torch.nn.functional.cross_entropy(mdl(X), labels).detach()
     assert log.loss[0, 0] == pytest.approx(float(ce)) and log.train["ce"][0, 0] == pytest.approx(float(ce))
     assert log.test["acc"][0, 0] == pytest.approx(float((mdl(X).argmax(1) == labels).double().mean()))
     Xr, y = _data(n=9)

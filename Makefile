@@ -1,0 +1,50 @@
+# The two commands a reader needs: `make book` and `make test`. Both set up the environment first.
+#   make book [PROFILE=quick|paper] [DEVICE=auto|cpu|cuda]   execute the chapters, build the HTML
+#   make test                                                unit tests + tests of the executed chapters
+#   make bench                                               speed/memory benchmarks (ratios)
+#   make clean                                               remove executed chapters and HTML
+
+PROFILE ?= quick
+DEVICE ?= auto
+PYTHON ?= python3
+
+# Use the active virtual environment if there is one, else a local .venv created on demand.
+ifdef VIRTUAL_ENV
+VENV := $(VIRTUAL_ENV)
+else
+VENV := .venv
+endif
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.overparam-installed
+
+.PHONY: setup book run html test unit bench clean list
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet -e '.[test]'
+	@touch $(STAMP)
+
+run: setup
+	$(PY) -m overparam run --profile $(PROFILE) --device $(DEVICE)
+
+html: setup
+	$(PY) -m overparam build
+
+book: run html
+
+list: setup
+	$(PY) -m overparam list --profile $(PROFILE) --device $(DEVICE)
+
+test: setup
+	$(PY) -m pytest
+
+unit: setup
+	$(PY) -m pytest tests/unit
+
+bench: setup
+	@for b in benchmarks/*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
+
+clean:
+	@test -x $(PY) && $(PY) -m overparam clean || rm -rf book/chapters _build

@@ -1,0 +1,12 @@
+import os
+
+import pytest
+import torch
+
+os.environ.setdefault("MPLBACKEND", "Agg")
+torch.set_default_dtype(torch.float64)
+
+
+@pytest.fixture
+def gen():
+    return torch.Generator().manual_seed(1234)

@@ -1,0 +1,158 @@
+"""The batched two-layer trainer against one-network-at-a-time autograd training (float64)."""
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+
+from overparam.ensemble.two_layer import (
+    Problems,
+    feature_problems,
+    fit_phase_boundary,
+    output_weights,
+    plan_buckets,
+    sgd_indices,
+    sphere_problems,
+    train_ensemble,
+    train_module,
+)
+
+CELLS = [(1, 3), (2, 2), (3, 7), (6, 4), (9, 12), (14, 5)]
+
+
+@pytest.fixture(scope="module")
+def problems():
+    return sphere_problems(24, CELLS, 2, seed=3)
+
+
+def test_output_weights_follow_the_paper():
+    v = output_weights(6, 5.0, 25)
+    assert torch.allclose(v.abs(), torch.full((6,), 5.0 / (6 * 25) ** 0.5))
+    assert float(v.sum()) == 0.0
+    v = output_weights(5, 5.0, 25)  # odd k: one zero, scale keeps sqrt(k)
+    assert int((v == 0).sum()) == 1 and float(v.sum()) == 0.0
+    assert torch.allclose(v[v != 0].abs(), torch.full((4,), 5.0 / (5 * 25) ** 0.5))
+    assert torch.count_nonzero(output_weights(1, 1.0, 4)) == 0
+
+
+def test_sphere_problems_are_on_the_sphere_and_independent_of_the_ensemble():
+    a = sphere_problems(10, [(3, 4), (5, 6)], 2, seed=1)
+    b = sphere_problems(10, [(5, 6)], 2, seed=1)
+    assert torch.allclose(a.X[0].norm(dim=1), torch.ones(10, dtype=torch.float64))
+    for j in range(2):
+        assert torch.equal(a.X[2 + j], b.X[j]) and torch.equal(a.W0[2 + j], b.W0[j])
+    assert not torch.equal(a.X[2], a.X[3])  # realizations differ
+
+
+@pytest.mark.parametrize("activation,eta", [("softplus", 0.15), ("relu", 0.1)])
+def test_batched_gd_equals_single_network_training_step_by_step(problems, activation, eta):
+    steps = 60
+    res = train_ensemble(problems, activation, eta, steps, history=True, dtype=torch.float64, progress=False,
+                         compact_every=7, checkpoints=[0, 13, 60])
+    assert res.n_buckets >= 1
+    for b in range(len(problems)):
+        ref = train_module(problems.X[b], problems.y[b], problems.W0[b], problems.v[b], activation, eta, steps,
+                           history=True)
+        np.testing.assert_allclose(res.history[b], ref["history"], rtol=1e-10, atol=1e-12)
+        torch.testing.assert_close(res.W[b], ref["W"], rtol=1e-10, atol=1e-10)
+        torch.testing.assert_close(res.checkpoints[0][b], problems.W0[b])
+        torch.testing.assert_close(res.checkpoints[60][b], ref["W"], rtol=1e-10, atol=1e-10)
+
+
+def test_bucketing_and_chunking_do_not_change_the_result(problems):
+    kw = dict(dtype=torch.float64, progress=False)
+    a = train_ensemble(problems, "softplus", 0.15, 40, bucket_overhead=1e12, **kw)  # one padded bucket
+    b = train_ensemble(problems, "softplus", 0.15, 40, bucket_overhead=0.0, max_batch_elements=1, **kw)
+    assert a.n_buckets == 1 and b.n_chunks == len(problems)
+    for wa, wb in zip(a.W, b.W):
+        torch.testing.assert_close(wa, wb, rtol=1e-12, atol=1e-12)
+
+
+def test_early_stopping_stops_each_network_at_its_own_step():
+    p = sphere_problems(20, [(12, 6), (20, 8), (4, 3)], 3, seed=0)
+    tol, eta, steps = 5e-2, 0.15, 3000
+    res = train_ensemble(p, "softplus", eta, steps, tol=tol, dtype=torch.float64, progress=False,
+                         compact_every=50)
+    hits = res.hit_step[res.success]
+    assert res.success.sum() >= 3 and np.unique(hits).size >= 2  # different networks, different steps
+    assert not res.success.all()  # (4, 3): 12 parameters for 20 samples cannot interpolate
+    for b in range(len(p)):
+        ref = train_module(p.X[b], p.y[b], p.W0[b], p.v[b], "softplus", eta, steps, tol=tol)
+        assert ref["hit_step"] == res.hit_step[b]
+        assert res.steps_run[b] == (ref["hit_step"] if ref["hit_step"] >= 0 else steps)
+        torch.testing.assert_close(res.W[b], ref["W"], rtol=1e-9, atol=1e-9)
+        if res.success[b]:
+            assert res.final_rel[b] < tol
+            assert res.success_at(int(res.hit_step[b])).tolist()[b]
+            assert not res.success_at(int(res.hit_step[b]) - 1).tolist()[b]
+
+
+def test_a_diverging_network_is_frozen_and_leaves_its_batch_untouched():
+    p = sphere_problems(30, [(10, 1), (10, 8), (12, 6)], 2, seed=5)  # d = 1 is unstable at eta = 3
+    eta = torch.tensor([3.0, 3.0, 0.15, 0.15, 0.15, 0.15])
+    res = train_ensemble(p, "softplus", eta, 400, tol=2.5e-3, dtype=torch.float64, progress=False,
+                         bucket_overhead=1e12)  # all six in one padded batch
+    assert res.n_chunks == 1
+    assert res.diverged[:2].all() and not res.diverged[2:].any()
+    assert not res.success[:2].any()
+    for b in range(2):
+        assert torch.isfinite(res.W[b]).all()
+        assert res.steps_run[b] < 400
+    for b in range(2, 6):  # the others are exactly what they would be alone
+        ref = train_module(p.X[b], p.y[b], p.W0[b], p.v[b], "softplus", 0.15, 400, tol=2.5e-3)
+        assert ref["hit_step"] == res.hit_step[b]
+        torch.testing.assert_close(res.W[b], ref["W"], rtol=1e-10, atol=1e-10)
+
+
+def test_sgd_equals_single_network_replay(problems):
+    steps, bsz, seed = 50, 2, 11
+    res = train_ensemble(problems, "softplus", 0.2, steps, batch_size=bsz, eval_every=5, seed=seed,
+                         dtype=torch.float64, progress=False, history=True, track_path=True)
+    idx = sgd_indices(problems.n, len(problems), steps, bsz, seed=seed)
+    for b in range(len(problems)):
+        ref = train_module(problems.X[b], problems.y[b], problems.W0[b], problems.v[b], "softplus", 0.2, steps,
+                           sample_indices=idx[:, b], eval_every=5, history=True)
+        torch.testing.assert_close(res.W[b], ref["W"], rtol=1e-10, atol=1e-10)
+        np.testing.assert_allclose(res.history[b], ref["history"], rtol=1e-10)
+    assert (res.path_length >= np.array([(w - w0).norm().item() for w, w0 in zip(res.W, problems.W0)]) - 1e-12).all()
+
+
+def test_plan_buckets_covers_every_network_once():
+    k = np.repeat(np.arange(1, 26), 25)
+    d = np.tile(np.arange(1, 26), 25)
+    buckets = plan_buckets(k, d, 100)
+    allidx = np.sort(np.concatenate(buckets))
+    assert np.array_equal(allidx, np.arange(k.size)) and len(buckets) > 1
+    padded = sum(b.size * k[b].max() * (d[b].max() + 8) for b in buckets)
+    assert padded < 0.6 * k.size * 25 * 33  # far less than padding everything to (25, 25)
+
+
+def test_feature_problems_use_the_leading_columns_on_the_sphere():
+    rng = np.random.default_rng(0)
+    feats = rng.standard_normal((300, 10))
+    p = feature_problems(feats, 40, [(4, 3), (4, 10)], 2, seed=0)
+    assert p.X[0].shape == (40, 3) and p.X[2].shape == (40, 10)
+    assert torch.allclose(p.X[1].norm(dim=1), torch.ones(40, dtype=torch.float64))
+
+
+def test_problems_reject_mixed_sample_counts():
+    a = sphere_problems(10, [(2, 2)], 1)
+    b = sphere_problems(12, [(2, 2)], 1)
+    with pytest.raises(ValueError, match="share the sample count"):
+        Problems.concat([a, b])
+
+
+def test_phase_boundary_fit_recovers_a_planted_hyperbola():
+    rng = np.random.default_rng(0)
+    n, c_true, slope = 100, 1.6, 6.0
+    rows = []
+    for k in range(1, 26):
+        for d in range(1, 26):
+            p = 1 / (1 + np.exp(-slope * (np.log(k * d / n) - np.log(c_true))))
+            rows += [{"k": k, "d": d, "success": rng.random() < p} for _ in range(10)]
+    df = pd.DataFrame(rows)
+    fit = fit_phase_boundary(df.k, df.d, n, df.success, n_boot=100, seed=0)
+    assert fit.c_lo < c_true < fit.c_hi
+    assert abs(np.log(fit.c / c_true)) < 0.1
+    assert fit.ratio_lo < 1 < fit.ratio_hi  # kd, not k or d alone
+    assert fit.ratio_at(0.9) > fit.c
