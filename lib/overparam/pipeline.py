@@ -98,7 +98,7 @@ def find_root(start: Path | None = None) -> Path:
     raise PipelineError("cannot find the book's root (a folder with chapters/ and lib/overparam/)")
 
 
-def _toc_order(paths: Paths) -> list[str]:
+def toc_chapters(paths: Paths) -> list[str]:
     toc = paths.book / "_toc.yml"
     if not toc.exists():
         return []
@@ -108,7 +108,7 @@ def _toc_order(paths: Paths) -> list[str]:
 def list_chapters(paths: Paths) -> list[str]:
     """Chapter names in book order (the _toc.yml order, then any other source alphabetically)."""
     found = sorted(p.stem for p in paths.chapters.glob("*.md"))
-    order = [c for c in _toc_order(paths) if c in found]
+    order = [c for c in toc_chapters(paths) if c in found]
     return order + [c for c in found if c not in order]
 
 
@@ -126,7 +126,9 @@ def cache_key(paths: Paths, chapter: str, profile: str, device: str, seed: int, 
     h = hashlib.sha256()
     h.update((paths.chapters / f"{chapter}.md").read_bytes())
     h.update((lib_digest or _library_digest(paths)).encode())
-    resolved = "cuda" if device == "auto" and torch.cuda.is_available() else device
+    # 'auto' is hashed as what it resolves to, so `run --device auto` and `--device cpu` share a cache
+    # on a CPU-only machine.
+    resolved = ("cuda" if torch.cuda.is_available() else "cpu") if device == "auto" else device
     h.update(json.dumps({"profile": profile, "device": resolved, "seed": seed, "torch": torch.__version__},
                         sort_keys=True).encode())
     return h.hexdigest()
@@ -326,7 +328,7 @@ def status_rows(paths: Paths, profile: str = "quick", device: str = "auto", seed
 
 def build(paths: Paths, strict: bool = True, echo=print) -> Path:
     """Render the executed notebooks into HTML (jupyter-book 1, never executes anything)."""
-    missing = [c for c in list_chapters(paths) if not (paths.out / f"{c}.ipynb").exists()]
+    missing = [c for c in toc_chapters(paths) if not (paths.out / f"{c}.ipynb").exists()]
     if missing:
         raise PipelineError(f"chapters not executed yet: {', '.join(missing)}; run `python -m overparam run` first")
     exe = Path(sys.executable).with_name("jupyter-book")

@@ -96,7 +96,22 @@ def power_law(ax, x, y, fit=None, *, label=None, color=None, marker="o", ref_slo
         ref = y[0] * (x / x[0]) ** ref_slope
         ax.loglog(x, ref, ":", color="0.4", label=f"slope {ref_slope:g}")
         drawn["reference_y"] = ref
+    _label_log_axis(ax.xaxis, np.unique(x))
     return drawn
+
+
+def _label_log_axis(axis, values):
+    """Tick a log axis at the measured values only (widths are powers of two: 2^k reads best)."""
+    from matplotlib.ticker import FixedLocator, NullFormatter, NullLocator
+
+    if len(values) > 12:
+        values = values[:: int(np.ceil(len(values) / 12))]
+    pow2 = np.all(np.log2(values) == np.round(np.log2(values)))
+    labels = [f"$2^{{{int(np.log2(v))}}}$" if pow2 else f"{v:g}" for v in values]
+    axis.set_major_locator(FixedLocator(values))
+    axis.set_ticklabels(labels)
+    axis.set_minor_locator(NullLocator())
+    axis.set_minor_formatter(NullFormatter())
 
 
 def convergence(ax, curves: Mapping[str, np.ndarray], *, bound: Mapping[str, np.ndarray] | None = None,

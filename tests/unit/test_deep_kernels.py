@@ -221,3 +221,34 @@ def test_rejects_bad_arguments():
         infinite_width_ntk(X, 0, 0.0)
     with pytest.raises(ValueError):
         infinite_width_ntk(X, 2, 0.0, trained="readout")
+
+
+def test_linearized_loss_equals_explicit_iteration():
+    from overparam.deep_kernels import linearized_loss
+
+    X = _unit(12, 4, 9)
+    ntk, nngp = infinite_width_ntk(X, 2, -0.5, "hidden")
+    Theta = 50.0 * ntk
+    y = torch.randn(12, generator=torch.Generator().manual_seed(0), dtype=torch.float64)
+    eta = 0.4 / float(torch.linalg.eigvalsh(Theta)[-1])
+    M = torch.eye(12, dtype=torch.float64) - 2 * eta * Theta
+    expect = []
+    Mt = torch.eye(12, dtype=torch.float64)
+    for t in range(6):
+        expect.append(float((Mt @ y).norm() ** 2 + torch.trace(Mt @ nngp @ Mt.T)))
+        Mt = M @ Mt
+    got = linearized_loss(Theta, nngp, y, eta, 5)
+    assert got == pytest.approx(expect, rel=1e-10)
+    half = linearized_loss(Theta, nngp, y, 2 * eta, [3], loss="half_sum")
+    assert half[0] == pytest.approx(0.5 * expect[3], rel=1e-10)
+
+
+def test_stable_eta_is_the_edge_of_stability_at_frac_one():
+    from overparam.deep_kernels import stable_eta
+
+    X = _unit(10, 3, 11)
+    alphas = [-1.0, 0.0, 0.5]
+    eta = stable_eta(X, 2, alphas, 64, frac=1.0)
+    worst = max(float(torch.linalg.eigvalsh(64 * infinite_width_ntk(X, 2, a, "hidden")[0])[-1]) for a in alphas)
+    assert 1 - 2 * eta * worst == pytest.approx(-1.0)  # the stiffest mode sits at the edge (factor -1)
+    assert stable_eta(X, 2, alphas, 64, frac=0.5, loss="mean") == pytest.approx(10 * eta / 2)

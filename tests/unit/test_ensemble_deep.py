@@ -210,3 +210,17 @@ def test_losses_metrics_and_probes():
     assert np.all(log.probes["spectral"] <= log.probes["distance"] + 1e-12)
     with pytest.raises(ValueError):
         train_ensemble(ens, Xr, y, eta=1e-3, steps=1, probes=("bogus",))
+
+
+def test_run_grid_and_log_frame():
+    from overparam.ensemble.deep import log_frame, run_grid
+
+    X, y = _data(n=10)
+    log, idx = run_grid(X, y, [-1.0, 0.0], [3, 4], width=16, depth=3, eta=1e-3, steps=4, record_every=2,
+                        dtype=torch.float64, X_test=X, y_test=y)
+    assert list(idx.alpha) == [-1.0, 0.0, -1.0, 0.0] and list(idx.seed) == [3, 3, 4, 4]
+    ref = train(_core(0.0, 4), X, y, eta=1e-3, steps=4, loss="sum", progress=False)
+    assert log.loss[-1, 3] == pytest.approx(ref.loss[-1], rel=1e-10)
+    df = log_frame(log, idx)
+    assert len(df) == 3 * 4 and set(df.step) == {0, 2, 4}
+    assert np.allclose(df.query("step == 4").test_mse, df.query("step == 4").train_mse)

@@ -156,6 +156,7 @@ def test_cli_exit_codes_and_messages(book, monkeypatch, capsys):
     assert main(["list"]) == 0
     out = capsys.readouterr().out
     assert "alpha" in out and "never run" in out
+    (book.book / "_toc.yml").write_text("root: intro\nchapters:\n  - file: chapters/alpha\n")
     assert main(["build"]) == 2
     assert "not executed yet" in capsys.readouterr().err
 

@@ -5,7 +5,7 @@ import math
 import pytest
 import torch
 
-from overparam.sequence_models import LeakyHead, LSTMClassifier, PatchTransformer, train_classifier
+from overparam.sequence_models import LeakyHead, LSTMClassifier, PatchTransformer, Table7CNN, train_classifier
 
 
 def test_table5_sizes():
@@ -78,3 +78,13 @@ def test_training_loops_reduce_loss():
     assert log["train_loss"][-1] < 0.7 * log["train_loss"][0]
     with pytest.raises(ValueError):
         train_classifier(lstm, tokens, lab, tokens, lab, lr=0.1, epochs=1, batch_size=4, loss="mse")
+
+
+def test_table7_cnn_sizes():
+    net = Table7CNN(alpha=-1.0)
+    assert tuple(net.head.fc1.weight.shape) == (512, 32768)  # "(32,768, 512)" in Table 7
+    convs = [mod for mod in net.features if isinstance(mod, torch.nn.Conv2d)]
+    assert len(convs) == 4 and all(c.out_channels == 512 for c in convs)
+    small = Table7CNN(alpha=0.05, channels=4, hidden=8)
+    out = small(torch.randn(2, 3, 32, 32))
+    assert out.shape == (2, 10) and torch.allclose(out.exp().sum(1), torch.ones(2), atol=1e-5)
