@@ -63,6 +63,9 @@ def _show_verdict(title: str, entry: dict) -> None:
 class Chapter:
     """Context of one executed chapter.
 
+    ``threads``: torch CPU threads; by default 1 on the CPU under the quick profile, torch's default
+    otherwise.
+
     ``sizes`` maps each size name to its value per profile, e.g. ``{"n": {"quick": 40, "paper": 1000}}``;
     the active values are ``ch.sizes.n``. Every profile must give every size, so the paper's value is
     always on the page next to the scaled-down one.
@@ -77,6 +80,7 @@ class Chapter:
         seed: int,
         out_dir: str | Path,
         sizes: Mapping[str, Mapping[str, Any]],
+        threads: int | None = None,
     ):
         self.name = name
         self.profile = validate_profile(profile)
@@ -91,6 +95,12 @@ class Chapter:
         self.size_table = {k: dict(v) for k, v in sizes.items()}
         self.sizes = SimpleNamespace(**{k: v[profile] for k, v in sizes.items()})
         self.device = resolve_device(device)
+        # Small tensors on a CPU (the quick profile's regime) run fastest and reproducibly on one
+        # thread; on a shared machine torch's default thread pool can be hundreds of times slower.
+        if threads is None and self.device.type == "cpu" and self.profile == "quick":
+            threads = 1
+        if threads:
+            torch.set_num_threads(int(threads))
         self.out_dir = Path(out_dir)
         self.out_dir.mkdir(parents=True, exist_ok=True)
         self._t0 = time.time()
@@ -101,6 +111,7 @@ class Chapter:
                 "device": str(self.device),
                 "device_requested": device,
                 "seed": self.seed,
+                "torch_threads": torch.get_num_threads(),
                 "versions": {
                     "overparam": __version__,
                     "python": platform.python_version(),

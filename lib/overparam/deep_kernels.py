@@ -54,6 +54,8 @@ __all__ = [
     "kappa_dot",
     "infinite_width_ntk",
     "guo_empirical_ntk",
+    "linearized_loss",
+    "stable_eta",
 ]
 
 _TRAINED = ("all", "hidden")
@@ -203,3 +205,41 @@ def guo_empirical_ntk(X, A: torch.Tensor, weights, B: torch.Tensor, alpha: float
         if ell > 1:
             delta = (delta @ Ws[ell - 1]) * dact(Gs[ell - 2])
     return 0.5 * (theta + theta.T)
+
+
+def linearized_loss(ntk: torch.Tensor, nngp: torch.Tensor, y, eta: float, steps, *,
+                    loss: str = "sum") -> "np.ndarray":
+    """Expected training loss of the linearised (kernel-regime) network under full-batch GD.
+
+    With the NTK Gram ``ntk`` (at the actual width: for the papers' network m times the
+    ``trained="hidden"`` kernel) the residual evolves as e(t+1) = (I - c eta Theta) e(t), c = 2 for
+    the sum loss, 1 for half_sum, 2/n for mean; the initial output f0 ~ N(0, nngp). Then
+    E L(t) = s * sum_k (1 - c eta lambda_k)^(2t) ((u_k^T y)^2 + u_k^T nngp u_k) with s the loss's
+    scale (1, 1/2, 1/n). ``steps`` is an int (returns t = 0..steps) or a sequence of steps.
+    """
+    import numpy as np
+
+    n = ntk.shape[0]
+    c, scale = {"sum": (2.0, 1.0), "half_sum": (1.0, 0.5), "mean": (2.0 / n, 1.0 / n)}[loss]
+    lam, U = torch.linalg.eigh(ntk.to(torch.float64))
+    y = torch.as_tensor(y, dtype=torch.float64, device=ntk.device).reshape(-1)
+    w = (U.T @ y) ** 2 + torch.einsum("ik,ij,jk->k", U, nngp.to(torch.float64), U)
+    ts = np.arange(int(steps) + 1) if np.isscalar(steps) else np.asarray(steps)
+    fac = (1.0 - c * eta * lam).cpu().numpy()
+    w = w.cpu().numpy()
+    return scale * np.array([(fac ** (2 * t) * w).sum() for t in ts])
+
+
+def stable_eta(X, depth: int, alphas, width: int, frac: float = 0.5, *, loss: str = "sum",
+               d_out: int = 1) -> float:
+    """A GD step for the papers' network chosen from the infinite-width NTK, shared by all ``alphas``:
+    eta = frac * 2 / (c * max_alpha lambda_max(width * NTK_hidden)), c = 2 (sum), 1 (half_sum), 2/n (mean).
+
+    frac = 1 is the edge of stability of the linearised dynamics e <- (I - c eta Theta) e for the
+    stiffest alpha (factor -1); frac = 1/2 removes the stiffest mode in one step (factor 0).
+    Theorem 3.1's eta <= O(d/(n L^2 m)) has the same 1/m scaling."""
+    n = torch.as_tensor(X).shape[0]
+    c = {"sum": 2.0, "half_sum": 1.0, "mean": 2.0 / n}[loss]
+    lam = max(float(torch.linalg.eigvalsh(infinite_width_ntk(X, depth, a, "hidden", d_out=d_out)[0])[-1])
+              for a in alphas)
+    return 2.0 * frac / (c * width * lam)

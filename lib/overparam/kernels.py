@@ -11,7 +11,12 @@ import math
 import torch
 from torch.func import functional_call, jacrev, vmap
 
+# The deep (any depth, any leaky slope) infinite-width kernels live in their own module; this is the
+# one place a reader looks for "a kernel", so it is re-exported here.
+from .deep_kernels import infinite_width_ntk
+
 __all__ = [
+    "infinite_width_ntk",
     "empirical_ntk_gram",
     "jacobian",
     "two_layer_gram",

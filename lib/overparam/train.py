@@ -94,6 +94,7 @@ def train(
     eta: float,
     steps: int,
     batch_size: int | None = None,
+    batch_scale: str = "unbiased",
     loss: str = "half_sum",
     probes: dict[str, Callable[[torch.nn.Module], float]] | None = None,
     probe_every: int = 1,
@@ -107,7 +108,8 @@ def train(
 
     SGD draws a fresh batch of exactly ``batch_size`` samples without replacement at every step
     (Allen-Zhu et al.; Guo et al.), and scales its gradient by n/b so that it is an unbiased estimate
-    of the full-batch gradient of the same loss; with b = n it is GD exactly.
+    of the full-batch gradient of the same loss; with b = n it is GD exactly. ``batch_scale="sum"``
+    uses the plain batch loss instead (Guo et al.'s Algorithm 3: the gradient of sum_{i in B} loss_i).
     """
     if not (isinstance(eta, (int, float)) and math.isfinite(eta) and eta > 0):
         raise ValueError(f"step size eta must be a positive finite number, got {eta!r}")
@@ -118,6 +120,8 @@ def train(
     n = X.shape[0]
     if y.shape[0] != n:
         raise ValueError(f"X has {n} samples but y has {y.shape[0]}")
+    if batch_scale not in ("unbiased", "sum"):
+        raise ValueError(f"batch_scale must be 'unbiased' or 'sum', got {batch_scale!r}")
     if batch_size is not None and not (1 <= batch_size <= n):
         raise ValueError(f"batch_size must be in 1..{n} (or None for full-batch GD), got {batch_size}")
     probes = probes or {}
@@ -161,9 +165,9 @@ def train(
                 objective = full
             else:
                 idx = torch.randperm(n, generator=generator)[:batch_size].to(X.device)
-                objective = loss_value(model(X[idx]), y[idx], loss) * (n / batch_size)
-                if loss == "mean":  # mean over the batch already normalises by b, not n
-                    objective = objective * batch_size / n
+                objective = loss_value(model(X[idx]), y[idx], loss)
+                if batch_scale == "unbiased" and loss != "mean":  # a batch mean is already unbiased
+                    objective = objective * (n / batch_size)
             grads = torch.autograd.grad(objective, params)
             with torch.no_grad():
                 for p, g in zip(params, grads):

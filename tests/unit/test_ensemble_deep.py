@@ -199,7 +199,7 @@ def test_losses_metrics_and_probes():
     Xr, y = _data(n=9)
     ens = DeepEnsemble.guo(4, 16, 2, [0.0], seeds=0)
     log = train_ensemble(ens, Xr, y, eta=1e-3, steps=0, loss="exp", exp_lambda=0.5)
-    f0 = _core(0.0, 0, L=2)(Xr)
+    f0 = _core(0.0, 0, L=2)(Xr).detach()
     assert log.loss[0, 0] == pytest.approx(float(0.5 * torch.exp(0.5 * (f0 - y) ** 2).sum()))
     ens = DeepEnsemble.guo(4, 32, 2, [0.0, -1.0], seeds=0)
     log = train_ensemble(ens, Xr, y, eta=5e-3, steps=30, record_every=10,

@@ -93,3 +93,16 @@ def test_loss_normalisations():
     assert float(loss_value(p, y, "sum")) == 5.0
     assert float(loss_value(p, y, "half_sum")) == 2.5
     assert float(loss_value(p, y, "mean")) == 2.5
+
+
+def test_plain_batch_sum_option(gen):
+    # batch_scale="sum": the step is the gradient of the batch sum, b/n of the unbiased one on average.
+    X = torch.randn(4, 3, generator=gen)
+    y = torch.randn(4, generator=gen)
+    a, b = Linear(3), Linear(3)
+    train(a, X, y, eta=0.01, steps=1, batch_size=2, generator=torch.Generator().manual_seed(5), progress=False)
+    train(b, X, y, eta=0.01, steps=1, batch_size=2, batch_scale="sum",
+          generator=torch.Generator().manual_seed(5), progress=False)
+    assert torch.allclose(a.w, 2 * b.w, atol=1e-14)
+    with pytest.raises(ValueError, match="batch_scale"):
+        train(Linear(3), X, y, eta=0.1, steps=1, batch_scale="mean", progress=False)

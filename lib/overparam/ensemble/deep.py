@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
-__all__ = ["DeepEnsemble", "EnsembleLog", "train_ensemble", "LOSSES"]
+__all__ = ["DeepEnsemble", "EnsembleLog", "train_ensemble", "run_grid", "log_frame", "LOSSES"]
 
 LOSSES = ("sum", "half_sum", "mean", "ce", "ce_sum", "exp")
 PROBES = ("distance", "spectral", "flips", "ntk")
@@ -412,3 +412,43 @@ def _perm(K, n, shared, generator, dev):
 def _step(params, grads, eta_t):
     for p, g in zip(params, grads):
         p.sub_(eta_t.reshape(-1, *([1] * (p.ndim - 1))) * torch.nan_to_num(g))
+
+
+def run_grid(X, y, alphas, seeds, *, width: int, depth: int, eta, steps: int, d_out: int = 1,
+             trained: str = "hidden", dtype=torch.float32, device="cpu", **train_kw):
+    """Train one network per (alpha, seed) pair at once; returns (EnsembleLog, index DataFrame).
+
+    Network (alpha, seed) is drawn from seed ``seed`` (so, for a fixed seed, every alpha starts from the
+    same A, W, B: common random numbers across alpha). X, y and the ``train_kw`` arrays (X_test,
+    y_test, probe_X) are moved to ``device``/``dtype`` (integer labels keep their type)."""
+    import pandas as pd
+
+    pairs = [(float(a), int(s)) for s in seeds for a in alphas]
+    ens = DeepEnsemble.guo(X.shape[1], width, depth, [a for a, _ in pairs], d_out=d_out,
+                           seeds=[s for _, s in pairs], trained=trained, dtype=dtype, device=device)
+
+    def mv(t):
+        if t is None or not torch.is_tensor(t):
+            return t
+        return t.to(device) if not torch.is_floating_point(t) else t.to(device=device, dtype=dtype)
+
+    kw = {k: mv(v) for k, v in train_kw.items()}
+    log = train_ensemble(ens, mv(X), mv(y), eta=eta, steps=steps, **kw)
+    index = pd.DataFrame(pairs, columns=["alpha", "seed"])
+    return log, index
+
+
+def log_frame(log: EnsembleLog, index) -> "pd.DataFrame":
+    """Long table of a run: one row per (network, record step) with alpha, seed, step, the training
+    objective and every recorded train_*/test_* metric and probe."""
+    import pandas as pd
+
+    rows = []
+    for j, t in enumerate(log.steps):
+        for k in range(len(index)):
+            row = {"alpha": index.alpha[k], "seed": index.seed[k], "step": int(t), "loss": log.loss[t, k]}
+            row.update({f"train_{name}": v[j, k] for name, v in log.train.items()})
+            row.update({f"test_{name}": v[j, k] for name, v in log.test.items()})
+            row.update({name: v[j, k] for name, v in log.probes.items()})
+            rows.append(row)
+    return pd.DataFrame(rows)
