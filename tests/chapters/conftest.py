@@ -8,6 +8,7 @@ each chapter's tests see its own failure.
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import nbformat
@@ -19,10 +20,20 @@ ROOT = Path(__file__).resolve().parents[2]
 PATHS = pipeline.Paths(ROOT)
 
 
+def _selected() -> list[str]:
+    """All chapters, or those named in $OVERPARAM_TEST_CHAPTERS (comma-separated) while developing one."""
+    names = pipeline.list_chapters(PATHS)
+    wanted = [c for c in os.environ.get("OVERPARAM_TEST_CHAPTERS", "").split(",") if c]
+    unknown = set(wanted) - set(names)
+    if unknown:
+        raise pytest.UsageError(f"OVERPARAM_TEST_CHAPTERS names unknown chapters {sorted(unknown)}; valid: {names}")
+    return wanted or names
+
+
 @pytest.fixture(scope="session")
 def executed():
     outcome = {}
-    for name in pipeline.list_chapters(PATHS):
+    for name in _selected():
         try:
             pipeline.run(PATHS, profile="quick", device="auto", chapters=[name], progress=False)
             outcome[name] = None
@@ -46,7 +57,7 @@ class ExecutedChapter:
 @pytest.fixture(scope="session")
 def chapter(executed):
     def get(name: str) -> ExecutedChapter:
-        err = executed.get(name, KeyError(f"no chapter source chapters/{name}.md"))
+        err = executed.get(name, KeyError(f"chapter {name} was not selected or has no source chapters/{name}.md"))
         if err is not None:
             pytest.fail(f"chapter {name} did not execute: {err}\n{getattr(err, 'traceback', '')}")
         return ExecutedChapter(name)

@@ -64,6 +64,9 @@ __all__ = [
     "train_module",
     "plan_buckets",
     "sgd_indices",
+    "BoundaryFit",
+    "fit_phase_boundary",
+    "success_grid",
 ]
 
 ACTIVATIONS = ("relu", "softplus")
@@ -81,6 +84,16 @@ def activation_pair(z: torch.Tensor, activation: str) -> tuple[torch.Tensor, tor
     if activation == "relu":
         return torch.relu(z), (z >= 0).to(z.dtype)
     raise ValueError(f"unknown activation {activation!r}; valid: {', '.join(ACTIVATIONS)}")
+
+
+def _train_pair(z: torch.Tensor, activation: str) -> tuple[torch.Tensor, torch.Tensor]:
+    """``activation_pair`` for the trainer's inner loop. For softplus one sigmoid serves both outputs:
+    s = sigmoid(-z), phi = -log(s), phi' = 1 - s (exact, and ~30% cheaper than softplus + sigmoid; s
+    underflows only for z > 87 in float32, where phi = inf marks the network as diverged)."""
+    if activation == "softplus":
+        s = torch.sigmoid(-z)
+        return torch.log(s).neg_(), s.neg_().add_(1.0)
+    return activation_pair(z, activation)
 
 
 def _phi(z: torch.Tensor, activation: str) -> torch.Tensor:
@@ -276,7 +289,7 @@ def _cost(ks: np.ndarray, ds: np.ndarray, n: int, overhead: float) -> float:
     return ks.size * n * ks.max() * (ds.max() + 8.0) + overhead
 
 
-def plan_buckets(k: Sequence[int], d: Sequence[int], n: int, overhead: float = 2e5,
+def plan_buckets(k: Sequence[int], d: Sequence[int], n: int, overhead: float = 1e6,
                  max_buckets: int = 64) -> list[np.ndarray]:
     """Group networks of shapes (k_b, d_b) into buckets to be padded to a common (max k, max d).
 
@@ -315,18 +328,18 @@ class _Chunk:
         n = problems.n
         K, D = max(ks), max(ds)
         X = torch.zeros(B, n, D, dtype=dtype)
-        W = torch.zeros(B, K, D, dtype=dtype)
+        Wt = torch.zeros(B, D, K, dtype=dtype)  # W stored transposed (d x k): Z = X @ Wt is a plain bmm
         v = torch.zeros(B, K, dtype=dtype)
         y = torch.zeros(B, n, dtype=dtype)
         for j, i in enumerate(ids):
             kk, dd = ks[j], ds[j]
             X[j, :, :dd] = problems.X[i]
-            W[j, :kk, :dd] = problems.W0[i]
+            Wt[j, :dd, :kk] = problems.W0[i].T
             v[j, :kk] = problems.v[i]
             y[j] = problems.y[i]
         self.k = torch.as_tensor(ks)
         self.d = torch.as_tensor(ds)
-        self.X, self.W, self.v, self.y = (t.to(device) for t in (X, W, v, y))
+        self.X, self.Wt, self.v, self.y = (t.to(device) for t in (X, Wt, v, y))
         self.ynorm = self.y.norm(dim=1)
         self.eta = eta[self.ids].to(device=device, dtype=dtype).view(B, 1, 1)
         self.hit = torch.full((B,), -1, dtype=torch.long, device=device)
@@ -345,14 +358,14 @@ class _Chunk:
         self.k, self.d = self.k[mask.cpu()], self.d[mask.cpu()]
         K, D = int(self.k.max()), int(self.d.max())
         self.X = self.X[sel, :, :D].contiguous()
-        self.W = self.W[sel, :K, :D].contiguous()
+        self.Wt = self.Wt[sel, :D, :K].contiguous()
         self.v = self.v[sel, :K].contiguous()
         for name in ("y", "ynorm", "eta", "hit", "stop", "rel", "diverged", "active", "path"):
             setattr(self, name, getattr(self, name)[sel])
 
     def elements(self) -> int:
         B, n, D = self.X.shape
-        K = self.W.shape[1]
+        K = self.Wt.shape[2]
         return B * (n * D + 4 * n * K + 3 * K * D)
 
 
@@ -389,9 +402,10 @@ def train_ensemble(
     device="cpu",
     dtype=torch.float32,
     max_batch_elements: int = 2**24,
-    bucket_overhead: float = 2e5,
+    bucket_overhead: float = 1e6,
     compact_every: int = 250,
     seed: int = 0,
+    threads: int | None = 1,
     progress: bool = True,
     desc: str | None = None,
 ) -> EnsembleResult:
@@ -411,7 +425,22 @@ def train_ensemble(
     track_path: accumulate the path length Σ ||W_{t+1} - W_t||_F.
     max_batch_elements: bound on the working set (elements) of one chunk; buckets are cut to fit.
     dtype: training precision (float32 suffices for a 2.5e-3 threshold; float64 for equivalence tests).
+    threads: torch CPU threads while training (restored afterwards); None keeps the current setting. The
+        default 1 is deliberate: the batched tensors are small, and on a shared or busy CPU two OpenMP
+        threads spinning on each small op were measured ~10x slower than one.
     """
+    if threads is not None and _resolve_device(device).type == "cpu":
+        saved = torch.get_num_threads()
+        torch.set_num_threads(int(threads))
+        try:
+            return train_ensemble(problems, activation, eta, steps, tol=tol, batch_size=batch_size,
+                                  eval_every=eval_every, diverge_rel=diverge_rel, history=history,
+                                  history_every=history_every, checkpoints=checkpoints, track_path=track_path,
+                                  device=device, dtype=dtype, max_batch_elements=max_batch_elements,
+                                  bucket_overhead=bucket_overhead, compact_every=compact_every, seed=seed,
+                                  threads=None, progress=progress, desc=desc)
+        finally:
+            torch.set_num_threads(saved)
     if activation not in ACTIVATIONS:
         raise ValueError(f"unknown activation {activation!r}; valid: {', '.join(ACTIVATIONS)}")
     if steps < 0:
@@ -467,7 +496,7 @@ def train_ensemble(
         out_rel[ids] = ch.rel[sel].double().cpu().numpy()
         out_div[ids] = ch.diverged[sel].cpu().numpy()
         out_path[ids] = ch.path[sel].double().cpu().numpy()
-        Wc = ch.W[sel].cpu()
+        Wc = ch.Wt[sel].transpose(1, 2).cpu()
         for j, i in enumerate(ids):
             kk, dd = problems.W0[i].shape
             out_W[i] = Wc[j, :kk, :dd].to(problems.W0[i].dtype).clone()
@@ -481,22 +510,21 @@ def train_ensemble(
     def evaluate(ch: _Chunk, t: int, Z=None):
         """Full-batch residual, stopping and divergence at step t. Returns (r, dP) when Z was computed."""
         if Z is None:
-            Z = torch.bmm(ch.X, ch.W.transpose(1, 2))
-        P, dP = activation_pair(Z, activation)
-        f = torch.bmm(P, ch.v.unsqueeze(-1)).squeeze(-1)
-        r = f - ch.y
+            Z = torch.bmm(ch.X, ch.Wt)
+        P, dP = _train_pair(Z, activation)
+        r = (P * ch.v.unsqueeze(1)).sum(-1) - ch.y
         rel = r.norm(dim=1) / ch.ynorm
         act = ch.active
         ch.rel = torch.where(act, rel, ch.rel)
+        bad = act & ~(rel <= diverge_rel)  # also catches NaN and inf
         if tol is not None:
             newly = act & (rel < tol)
-            ch.hit = torch.where(newly, torch.full_like(ch.hit, t), ch.hit)
+            ch.hit = torch.where(newly, t, ch.hit)
+            stopped = newly | bad
         else:
-            newly = torch.zeros_like(act)
-        bad = act & ~newly & (~torch.isfinite(rel) | (rel > diverge_rel))
+            stopped = bad
         ch.diverged = ch.diverged | bad
-        stopped = newly | bad
-        ch.stop = torch.where(stopped, torch.full_like(ch.stop, t), ch.stop)
+        ch.stop = torch.where(stopped, t, ch.stop)
         ch.active = act & ~stopped
         if history and t % (eval_every * history_every) == 0:
             ch.hist.append(torch.where(act, rel, torch.full_like(rel, float("nan"))))
@@ -515,18 +543,17 @@ def train_ensemble(
             idx_all = torch.randint(n, (B, batch_size), generator=gen, device=dev) if t < steps else None
         for ch in live:
             if t in out_ck:  # checkpoint before the update of step t
-                Wc = ch.W.cpu()
+                Wc = ch.Wt.transpose(1, 2).cpu()
                 for j, i in enumerate(ch.ids.tolist()):
                     kk, dd = problems.W0[i].shape
                     out_ck[t][i] = Wc[j, :kk, :dd].to(problems.W0[i].dtype).clone()
             if not sgd:
-                Z = torch.bmm(ch.X, ch.W.transpose(1, 2))
+                Z = torch.bmm(ch.X, ch.Wt)
                 r, dP = evaluate(ch, t, Z)
                 if t == steps:
                     continue
-                r = torch.where(ch.active.unsqueeze(1), r, torch.zeros_like(r))
-                U = dP * r.unsqueeze(-1)
-                G = torch.bmm(U.transpose(1, 2), ch.X) * ch.v.unsqueeze(-1)
+                r = torch.where(ch.active.unsqueeze(1), r * ch.eta.view(-1, 1), 0.0)  # frozen: zero step
+                G = torch.bmm(ch.X.transpose(1, 2), dP * r.unsqueeze(-1)) * ch.v.unsqueeze(1)  # (B, D, K)
             else:
                 if do_eval:
                     evaluate(ch, t)
@@ -535,15 +562,14 @@ def train_ensemble(
                 idx = idx_all[ch.ids.to(dev)]  # (Bc, b)
                 Xb = torch.gather(ch.X, 1, idx.unsqueeze(-1).expand(-1, -1, ch.X.shape[2]))
                 yb = torch.gather(ch.y, 1, idx)
-                Zb = torch.bmm(Xb, ch.W.transpose(1, 2))
-                Pb, dPb = activation_pair(Zb, activation)
-                rb = torch.bmm(Pb, ch.v.unsqueeze(-1)).squeeze(-1) - yb
-                rb = torch.where(ch.active.unsqueeze(1) & torch.isfinite(rb), rb, torch.zeros_like(rb))
-                G = torch.bmm((dPb * rb.unsqueeze(-1)).transpose(1, 2), Xb) * ch.v.unsqueeze(-1)
-            step = ch.eta * G
+                Zb = torch.bmm(Xb, ch.Wt)
+                Pb, dPb = _train_pair(Zb, activation)
+                rb = (Pb * ch.v.unsqueeze(1)).sum(-1) - yb
+                rb = torch.where(ch.active.unsqueeze(1) & torch.isfinite(rb), rb * ch.eta.view(-1, 1), 0.0)
+                G = torch.bmm(Xb.transpose(1, 2), dPb * rb.unsqueeze(-1)) * ch.v.unsqueeze(1)
             if track_path:
-                ch.path = ch.path + step.flatten(1).norm(dim=1)
-            ch.W = ch.W - step
+                ch.path = ch.path + G.flatten(1).norm(dim=1)
+            ch.Wt = ch.Wt - G
         if bar is not None:
             bar.update(1) if t < steps else None
         # compaction: retire stopped networks, drop empty chunks
@@ -642,3 +668,113 @@ def sgd_indices(n: int, n_networks: int, steps: int, batch_size: int, seed: int 
     gen = torch.Generator(device=device).manual_seed(int(seed))
     return torch.stack([torch.randint(n, (n_networks, batch_size), generator=gen, device=device)
                         for _ in range(steps)])
+
+
+# --------------------------------------------------------------------------------- phase-diagram boundaries
+def success_grid(k, d, success, ks=None, ds=None) -> pd.DataFrame:
+    """Success fraction per cell as a (k rows) x (d columns) table."""
+    df = pd.DataFrame({"k": np.asarray(k), "d": np.asarray(d), "s": np.asarray(success, float)})
+    g = df.groupby(["k", "d"]).s.mean().unstack("d")
+    if ks is not None:
+        g = g.reindex(index=list(ks))
+    if ds is not None:
+        g = g.reindex(columns=list(ds))
+    return g
+
+
+@dataclass(frozen=True)
+class BoundaryFit:
+    """Logistic fits of a phase diagram's success probability (maximum likelihood, bootstrap intervals).
+
+    Hyperbola model: P(success) = sigmoid(slope * (log(kd/n) - log c)), so the boundary P = 1/2 is kd = c n.
+    Free model: P = sigmoid(a_k log k + a_d log d + b); its boundary is k^{a_k} d^{a_d} = const, a hyperbola
+    in kd exactly when ratio = a_k / a_d = 1. Intervals (95%) by resampling the realizations within each cell.
+    ``empirical_min_ratio_90``: the smallest kd/n over cells whose measured success fraction is >= 0.9."""
+
+    n: int
+    c: float
+    c_lo: float
+    c_hi: float
+    slope: float
+    ratio: float
+    ratio_lo: float
+    ratio_hi: float
+    r90: float
+    r90_lo: float
+    r90_hi: float
+    empirical_min_ratio_90: float
+    cells: int
+    trials: int
+
+    def ratio_at(self, p: float) -> float:
+        """kd/n at which the fitted hyperbola model gives success probability p."""
+        return self.c * math.exp(math.log(p / (1 - p)) / self.slope)
+
+    def probability(self, kd_over_n) -> np.ndarray:
+        x = np.log(np.asarray(kd_over_n, float) / self.c)
+        return 1 / (1 + np.exp(-self.slope * x))
+
+
+def _nll(z, s, m):
+    # -log-likelihood of s successes in m trials with logit z (numerically stable)
+    return float(np.sum(m * np.logaddexp(0, z) - s * z))
+
+
+def _fit_hyperbola(x, s, m, start=(0.3, 1.5)):
+    from scipy.optimize import minimize
+
+    if s.sum() == 0 or s.sum() == m.sum():  # all failures or all successes: no boundary inside the grid
+        return math.nan, math.nan
+    f = lambda p: _nll(math.exp(min(p[1], 6.0)) * (x - p[0]), s, m) + 1e-6 * p[1] ** 2
+    best = None
+    for x0 in (start, (0.0, 1.0), (0.7, 2.5)):
+        r = minimize(f, np.array(x0), method="Nelder-Mead",
+                     options={"xatol": 1e-7, "fatol": 1e-9, "maxiter": 4000})
+        if best is None or r.fun < best.fun:
+            best = r
+    logc, logslope = best.x
+    return math.exp(float(np.clip(logc, -8.0, 8.0))), math.exp(min(logslope, 6.0))
+
+
+def _fit_free(lk, ld, s, m):
+    from scipy.optimize import minimize
+
+    def f(p):
+        return _nll(p[0] * lk + p[1] * ld + p[2], s, m) + 1e-6 * (p[0] ** 2 + p[1] ** 2)
+
+    r = minimize(f, np.array([2.0, 2.0, -9.0]), method="BFGS")
+    return r.x
+
+
+def fit_phase_boundary(k, d, n: int, success, n_boot: int = 200, seed: int = 0) -> BoundaryFit:
+    """Fit the boundary of a phase diagram from per-network outcomes (k_b, d_b, success_b)."""
+    df = pd.DataFrame({"k": np.asarray(k), "d": np.asarray(d), "s": np.asarray(success, float)})
+    g = df.groupby(["k", "d"]).s.agg(["sum", "count"]).reset_index()
+    kk, dd = g.k.to_numpy(float), g.d.to_numpy(float)
+    s, m = g["sum"].to_numpy(float), g["count"].to_numpy(float)
+    x = np.log(kk * dd / n)
+    lk, ld = np.log(kk), np.log(dd)
+    c, slope = _fit_hyperbola(x, s, m)
+    a = _fit_free(lk, ld, s, m)
+    ratio = a[0] / a[1] if a[1] != 0 else math.inf
+    r90 = c * math.exp(math.log(9.0) / slope)
+    rng = np.random.default_rng(seed)
+    bc, br, b90 = [], [], []
+    p_hat = s / m
+    for _ in range(n_boot):
+        sb = rng.binomial(m.astype(int), p_hat).astype(float)
+        cb, sl = _fit_hyperbola(x, sb, m, start=(math.log(c), math.log(slope)) if math.isfinite(c) else (0.3, 1.5))
+        bc.append(cb)
+        b90.append(cb * math.exp(math.log(9.0) / sl))
+        ab = _fit_free(lk, ld, sb, m)
+        br.append(ab[0] / ab[1] if ab[1] != 0 else np.nan)
+
+    def ci(v, fallback):
+        v = np.asarray(v, float)
+        v = v[np.isfinite(v)]
+        return (float(np.quantile(v, 0.025)), float(np.quantile(v, 0.975))) if v.size else (fallback, fallback)
+
+    good = p_hat >= 0.9
+    emp = float((kk * dd / n)[good].min()) if good.any() else math.inf
+    return BoundaryFit(int(n), c, *ci(bc, c), slope, float(ratio), *ci(br, ratio), r90, *ci(b90, r90), emp,
+                       int(len(g)), int(m.sum()))
