@@ -22,6 +22,7 @@ __all__ = [
     "power_law",
     "convergence",
     "matrix",
+    "mean_std_curves",
     "PALETTE",
 ]
 
@@ -142,3 +143,17 @@ def matrix(ax, M, *, title=None, cmap="viridis", colorbar=True):
     ax.grid(False)
     return {"row": np.repeat(np.arange(M.shape[0]), M.shape[1]),
             "col": np.tile(np.arange(M.shape[1]), M.shape[0]), "value": M.ravel()}
+
+
+def mean_std_curves(ax, df, col: str, log: bool = True, group: str = "alpha", step: str = "step"):
+    """One curve per ``group`` value: the mean of ``col`` over seeds against ``step``, with a ±1 std band.
+    ``df`` is a long table (one row per group, seed and step)."""
+    drawn = {}
+    for i, (a, g) in enumerate(df.groupby(group)):
+        st = g.groupby(step)[col].agg(["mean", "std"])
+        (ax.semilogy if log else ax.plot)(st.index, st["mean"], color=PALETTE[i % len(PALETTE)],
+                                          label=fr"$\alpha={a:g}$" if group == "alpha" else f"{group}={a:g}")
+        ax.fill_between(st.index, st["mean"] - st["std"].fillna(0), st["mean"] + st["std"].fillna(0),
+                        color=PALETTE[i % len(PALETTE)], alpha=0.2)
+        drawn[f"{group}={a:g} mean"], drawn[f"{group}={a:g} std"] = st["mean"].values, st["std"].values
+    return drawn

@@ -138,3 +138,23 @@ def test_missing_file_message(tmp_path):
         dg.load_imdb(root=tmp_path, download=False)
     with pytest.raises(dg.DataUnavailable, match="cifar-10-python.tar.gz"):
         dg.load_cifar10(root=tmp_path, download=False)
+
+
+def test_regression_split_diabetes_is_standardised_and_lifted():
+    X, y, Xt, yt = dg.regression_split("diabetes", 100, 50, rng=np.random.default_rng(0))
+    assert X.shape == (100, 11) and Xt.shape == (50, 11)
+    assert np.allclose(np.linalg.norm(X, axis=1), 1) and np.allclose(np.linalg.norm(Xt, axis=1), 1)
+    assert abs(np.concatenate([y, yt]).mean()) < 0.2
+    with pytest.raises(ValueError, match="unknown regression source"):
+        dg.regression_split("boston", 10, 10, rng=np.random.default_rng(0))
+
+
+def test_classification_split_subset_and_real_format(tmp_path):
+    X, y, Xt, yt = dg.classification_split("subset", 50, 20, seed=0)
+    assert X.shape == (50, 784) and Xt.shape == (20, 784) and X.dtype == np.float32 and y.dtype == np.int64
+    assert np.allclose(np.linalg.norm(X, axis=1), 1, atol=1e-5)
+    shutil.copytree(FIX / "fashion-mnist", tmp_path / "fashion-mnist")
+    Xf, yf, Xft, _ = dg.classification_split("fmnist", 12, None, seed=0, root=tmp_path)
+    assert Xf.shape[0] == 12 and np.allclose(np.linalg.norm(Xf, axis=1), 1, atol=1e-5)
+    with pytest.raises(ValueError, match="unknown classification data"):
+        dg.classification_split("svhn", 1, 1, seed=0)
