@@ -1,9 +1,6 @@
-import os
-
 import pytest
 import torch
 
-os.environ.setdefault("MPLBACKEND", "Agg")
 torch.set_default_dtype(torch.float64)
 
 

@@ -205,6 +205,10 @@ def run_chapter(paths: Paths, chapter: str, *, profile: str, device: str, seed: 
     nb = jupytext.read(src)
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     t0 = time.time()
+    # Figures reach the book as the notebook's image outputs: the kernel must use the inline backend
+    # even when the caller's environment says otherwise (MPLBACKEND=Agg in a headless CI, say).
+    saved_backend = os.environ.get("MPLBACKEND")
+    os.environ["MPLBACKEND"] = "module://matplotlib_inline.backend_inline"
     try:
         papermill.execute_notebook(
             nb,
@@ -226,6 +230,11 @@ def run_chapter(paths: Paths, chapter: str, *, profile: str, device: str, seed: 
         # Interrupted (Ctrl-C) or the kernel died: keep the last good output, drop the staging folder.
         shutil.rmtree(staging, ignore_errors=True)
         raise
+    finally:
+        if saved_backend is None:
+            os.environ.pop("MPLBACKEND", None)
+        else:
+            os.environ["MPLBACKEND"] = saved_backend
     wall = time.time() - t0
 
     executed = nbformat.read(staged_nb, as_version=4)

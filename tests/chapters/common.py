@@ -16,6 +16,8 @@ def assert_no_errors(ch) -> None:
 def assert_figures(ch) -> None:
     figures = ch.results["figures"]
     assert figures, f"{ch.name}: results.json names no figure"
+    shown = sum(1 for c in ch.notebook.cells for o in c.get("outputs", []) if "image/png" in o.get("data", {}))
+    assert shown >= len(figures), f"{ch.name}: {len(figures)} figures saved but only {shown} shown on the page"
     for rel in figures:
         png = ch.dir / rel
         assert png.exists(), f"{ch.name}: missing figure {rel}"

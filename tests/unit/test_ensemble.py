@@ -156,3 +156,51 @@ def test_phase_boundary_fit_recovers_a_planted_hyperbola():
     assert abs(np.log(fit.c / c_true)) < 0.1
     assert fit.ratio_lo < 1 < fit.ratio_hi  # kd, not k or d alone
     assert fit.ratio_at(0.9) > fit.c
+
+
+@pytest.mark.parametrize("dtype,rtol", [(torch.float64, 1e-11), (torch.float32, 2e-4)])
+def test_softplus_product_forward_equals_the_sum_of_logs(problems, dtype, rtol):
+    """The fast softplus forward pass (two products and one log per sample, ``fast=True``) against the plain
+    sum of K logs (``fast=False``): same trajectories to round-off, same stopping steps."""
+    p = sphere_problems(24, CELLS + [(5, 3), (25, 2)], 2, seed=4, dtype=dtype)
+    kw = dict(tol=1e-1, dtype=dtype, progress=False, history=True, compact_every=9)
+    a = train_ensemble(p, "softplus", 0.15, 80, fast=True, **kw)
+    b = train_ensemble(p, "softplus", 0.15, 80, fast=False, **kw)
+    np.testing.assert_array_equal(a.hit_step, b.hit_step)
+    np.testing.assert_allclose(a.history, b.history, rtol=rtol, atol=rtol * 1e-2)
+    for wa, wb in zip(a.W, b.W):
+        torch.testing.assert_close(wa, wb, rtol=rtol, atol=rtol)
+
+
+def test_product_forward_falls_back_when_the_products_underflow():
+    """Huge pre-activations make Π sigmoid(-z) underflow; the trainer must then use the sum of logs and still
+    agree with single-network training."""
+    p = sphere_problems(16, [(24, 6), (6, 3)], 2, seed=2)
+    p.W0 = [w * 200.0 for w in p.W0]  # z ~ N(0, 200²): Π_{v>0} sigmoid(-z) ~ e^-960 for k = 24, below 1e-308
+    Z = p.X[0] @ p.W0[0].T
+    assert float(torch.sigmoid(-Z[:, :12]).prod(1).min()) < 1e-300  # the product form would underflow
+    res = train_ensemble(p, "softplus", 1e-6, 20, history=True, dtype=torch.float64, progress=False)
+    assert not res.diverged.any()
+    for b in range(len(p)):
+        ref = train_module(p.X[b], p.y[b], p.W0[b], p.v[b], "softplus", 1e-6, 20, history=True)
+        np.testing.assert_allclose(res.history[b], ref["history"], rtol=1e-10)
+        torch.testing.assert_close(res.W[b], ref["W"], rtol=1e-10, atol=1e-10)
+
+
+def test_units_with_zero_output_weight_keep_their_initial_weights():
+    p = sphere_problems(12, [(1, 3), (5, 4)], 1, seed=0)  # k = 1: v = 0; k = 5: middle unit has v = 0
+    res = train_ensemble(p, "relu", 0.1, 30, dtype=torch.float64, progress=False)
+    torch.testing.assert_close(res.W[0], p.W0[0], rtol=0, atol=0)
+    assert res.final_rel[0] == pytest.approx(1.0)
+    assert torch.equal(res.W[1][4], p.W0[1][4]) and not torch.equal(res.W[1][:4], p.W0[1][:4])
+    ref = train_module(p.X[1], p.y[1], p.W0[1], p.v[1], "relu", 0.1, 30)
+    torch.testing.assert_close(res.W[1], ref["W"], rtol=1e-10, atol=1e-10)
+
+
+def test_unbalanced_output_weights_use_the_general_path():
+    p = sphere_problems(20, [(6, 5)], 2, seed=1)
+    p.v = [torch.linspace(-0.4, 0.5, 6, dtype=torch.float64) for _ in p.v]  # not ±c: no product form
+    res = train_ensemble(p, "softplus", 0.1, 40, dtype=torch.float64, progress=False)
+    for b in range(len(p)):
+        ref = train_module(p.X[b], p.y[b], p.W0[b], p.v[b], "softplus", 0.1, 40)
+        torch.testing.assert_close(res.W[b], ref["W"], rtol=1e-10, atol=1e-10)
