@@ -1,6 +1,6 @@
 """Two-layer NTK Gram three ways on the same network: closed form, torch.func jacrev, per-sample loop.
 
-    python benchmarks/ntk_gram.py [--n 256] [--m 4096] [--d 16 64] [--device cpu]
+    python benchmarks/ntk_gram.py [--n 256] [--m 4096] [--d 10 32 64] [--device cpu]
 
 Prints each method's best time over repeats, the ratios against the closed form, and the largest
 disagreement between the three Gram matrices (they must agree to float64 round-off). Target (issue 2):
@@ -40,10 +40,13 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--n", type=int, default=256)
     ap.add_argument("--m", type=int, default=4096)
-    ap.add_argument("--d", type=int, nargs="+", default=[16, 64])
+    ap.add_argument("--d", type=int, nargs="+", default=[10, 32, 64])
     ap.add_argument("--device", default="auto")
     ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--threads", type=int, default=1,
+                    help="torch CPU threads for all three methods (1, as the chapters use on a CPU)")
     args = ap.parse_args()
+    torch.set_num_threads(args.threads)
     dev = resolve_device(args.device)
     print(f"two-layer NTK Gram, n={args.n}, m={args.m}, float64, device={dev}, torch threads={torch.get_num_threads()}")
     print(f"{'d':>5} {'closed ms':>10} {'jacrev ms':>10} {'loop ms':>10} {'jacrev/closed':>14} {'loop/closed':>12} {'max err':>9}")

@@ -105,8 +105,18 @@ def two_layer_gram(model, X: torch.Tensor) -> torch.Tensor:
     """
     X64 = X.to(torch.float64)
     with torch.no_grad():
-        S = model.sigma_prime(X64 @ model.W.detach().to(torch.float64).T) * model.v.to(torch.float64)
-    return (X64 @ X64.T) * (S @ S.T)
+        P = X64 @ model.W.detach().to(torch.float64).T
+        v = model.v.to(torch.float64)
+        if model.activation_name == "relu" and model.m < 2**24 and bool(torch.all(v**2 == v[0] ** 2)):
+            # Fast path, exact: sigma' is 0/1 and v_r^2 = 1/m for all r, so S S^T = v^2 * (A A^T) with A the
+            # 0/1 activation pattern. A A^T counts co-activations (integers < 2^24), which float32
+            # matrix multiplication computes exactly, at about twice the float64 speed.
+            A = (P >= 0).to(torch.float32)
+            SS = (A @ A.T).to(torch.float64) * v[0] ** 2
+        else:
+            S = model.sigma_prime(P) * v
+            SS = S @ S.T
+    return (X64 @ X64.T) * SS
 
 
 def relu_ntk_infinite(X: torch.Tensor) -> torch.Tensor:

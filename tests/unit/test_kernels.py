@@ -69,3 +69,13 @@ def test_parallel_inputs_make_lambda0_zero(gen):
     X = _unit(5, 3, gen)
     X[1] = X[0]
     assert abs(kernels.gram_min_eigenvalue(kernels.relu_ntk_infinite(X))) < 1e-12
+
+
+def test_relu_fast_path_equals_generic_formula(gen):
+    # two_layer_gram counts co-activations in float32 for ReLU; the float64 formula is the reference.
+    X = _unit(40, 7, gen)
+    net = TwoLayerNet(7, 3000, generator=gen)
+    S = (X @ net.W.detach().T >= 0).double() * net.v
+    # The float64 reference rounds each v_r^2 = 1/m product; the integer count does not. They agree
+    # to a few ulps of the sum of m terms.
+    assert torch.allclose(kernels.two_layer_gram(net, X), (X @ X.T) * (S @ S.T), atol=1e-12, rtol=0)
