@@ -49,15 +49,23 @@ def main(argv=None) -> dict:
     t_loop = time.perf_counter() - t0
 
     hit_equal = np.mean([r["hit_step"] == h for r, h in zip(loop, batched.hit_step)])
-    dW = max(float((r["W"] - w).abs().max()) for r, w in zip(loop, batched.W))
+    dWs = np.array([float((r["W"] - w).abs().max()) for r, w in zip(loop, batched.W)])
+    dW = float(dWs.max())
     drel = max(abs(r["final_rel"] - f) for r, f in zip(loop, batched.final_rel))
     out = {"batched_s": t_batched, "loop_s": t_loop, "ratio": t_loop / t_batched, "hit_steps_equal": hit_equal,
-           "max_abs_dW": dW, "max_abs_drel": drel, "successes": int(batched.success.sum())}
+           "max_abs_dW": dW, "median_abs_dW": float(np.median(dWs)), "n_dW_above_1e-3": int((dWs > 1e-3).sum()),
+           "max_abs_drel": drel, "successes": int(batched.success.sum())}
     print(f"batched ensemble : {t_batched:8.2f} s  ({batched.n_buckets} buckets, {batched.n_chunks} chunks)")
     print(f"loop of modules  : {t_loop:8.2f} s")
     print(f"speed-up         : {out['ratio']:8.1f} x")
     print(f"same results     : hit steps equal for {100 * hit_equal:.1f}% of networks, "
           f"max |dW| = {dW:.2e}, max |d rel. error| = {drel:.2e}, {out['successes']} successes")
+    # a few networks of the smallest failing cells (k = 2 and 6, d <= 10) are chaotic at eta = 0.15 (GD
+    # oscillates without converging): round-off differences grow to O(1e-3 .. 1) there whatever the
+    # implementation (the earlier bmm trainer had 6 such networks here, and even in float64 loop and batched
+    # differ by ~0.2 on one of them), so the maximum is not a measure of agreement; the median and count are
+    print(f"                   median |dW| = {out['median_abs_dW']:.2e}; {out['n_dW_above_1e-3']} networks with "
+          f"|dW| > 1e-3: {', '.join(f'(k={k}, d={d})' for k, d in problems.info.loc[dWs > 1e-3, ['k', 'd']].drop_duplicates().itertuples(index=False))}")
     return out
 
 

@@ -172,9 +172,10 @@ def test_softplus_product_forward_equals_the_sum_of_logs(problems, dtype, rtol):
         torch.testing.assert_close(wa, wb, rtol=rtol, atol=rtol)
 
 
-def test_product_forward_falls_back_when_the_products_underflow():
-    """Huge pre-activations make Π sigmoid(-z) underflow; the trainer must then use the sum of logs and still
-    agree with single-network training."""
+def test_product_forward_is_stable_for_huge_preactivations():
+    """Huge pre-activations: a naive product of the sigmoid(-z) would underflow, the sum of logs overflow to
+    inf beyond z = 709 (float64); the product form of factors max(s, 1 - s) must still agree with
+    single-network training (F.softplus)."""
     p = sphere_problems(16, [(24, 6), (6, 3)], 2, seed=2)
     p.W0 = [w * 200.0 for w in p.W0]  # z ~ N(0, 200²): Π_{v>0} sigmoid(-z) ~ e^-960 for k = 24, below 1e-308
     Z = p.X[0] @ p.W0[0].T
