@@ -22,8 +22,8 @@ def test_flips_and_distance_match_brute_force(gen):
         net.W.add_(0.3 * torch.randn(20, 3, generator=gen))
     changed = ((X @ W0.T >= 0) != (X @ net.W.T >= 0)).double().mean()
     assert math.isclose(flips(net), float(changed))
-    assert math.isclose(dist(net), float((net.W - W0).norm()), rel_tol=1e-12)
-    assert math.isclose(radius(net), float((net.W - W0).norm(dim=1).max()), rel_tol=1e-12)
+    assert math.isclose(dist(net), float((net.W.detach() - W0).norm()), rel_tol=1e-12)
+    assert math.isclose(radius(net), float((net.W.detach() - W0).norm(dim=1).max()), rel_tol=1e-12)
     assert math.isclose(probes.distance_from_init(net, relative=True)(net), 0.0)
 
 
