@@ -28,6 +28,8 @@ from pathlib import Path
 
 import numpy as np
 
+from .data import lift  # the bias lift (x, 1)/||(x, 1)|| lives once, in overparam.data
+
 __all__ = [
     "regression_split",
     "classification_split",
@@ -77,13 +79,6 @@ def synthetic_labels(X) -> np.ndarray:
     x1, x2, x3, x4, x5 = X.T
     return (np.sin(10 * x1 + 20 * x2**3) + np.cos(3 * x3 + 5 * x4**2)
             + 2.0 / np.sqrt(1.0 + np.maximum(0.05 + x5, 0.0)) + 2 * x1 * x5)
-
-
-def lift(X) -> np.ndarray:
-    """x -> (x, 1)/||(x, 1)||: unit norm, all pairwise inner products positive (no antipodes)."""
-    X = np.asarray(X, dtype=np.float64)
-    Z = np.hstack([X, np.ones((X.shape[0], 1))])
-    return Z / np.linalg.norm(Z, axis=1, keepdims=True)
 
 
 def to_mode(X, mode: str) -> np.ndarray:

@@ -59,6 +59,9 @@ import pandas as pd
 import torch
 import torch.nn.functional as F
 
+from .. import activations
+from ..train import resolve_device
+
 __all__ = [
     "ACTIVATIONS",
     "activation_pair",
@@ -88,11 +91,10 @@ def activation_pair(z: torch.Tensor, activation: str) -> tuple[torch.Tensor, tor
     softplus: phi = log(1 + e^z) (``F.softplus``, exact up to its linear branch beyond z = 20), phi' = sigmoid.
     relu: phi = max(0, z), phi' = 1{z >= 0}.
     """
-    if activation == "softplus":
-        return F.softplus(z), torch.sigmoid(z)
-    if activation == "relu":
-        return torch.relu(z), (z >= 0).to(z.dtype)
-    raise ValueError(f"unknown activation {activation!r}; valid: {', '.join(ACTIVATIONS)}")
+    if activation not in ACTIVATIONS:
+        raise ValueError(f"unknown activation {activation!r}; valid: {', '.join(ACTIVATIONS)}")
+    sigma, sigma_prime = activations.get(activation)
+    return sigma(z), sigma_prime(z)
 
 
 def _phi(z: torch.Tensor, activation: str) -> torch.Tensor:
@@ -493,9 +495,7 @@ def _as_eta(eta, B: int) -> torch.Tensor:
 
 
 def _resolve_device(device) -> torch.device:
-    if device in (None, "auto"):
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    return torch.device(device)
+    return resolve_device("auto" if device is None else device)
 
 
 def train_ensemble(
