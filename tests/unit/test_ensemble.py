@@ -205,3 +205,91 @@ def test_unbalanced_output_weights_use_the_general_path():
     for b in range(len(p)):
         ref = train_module(p.X[b], p.y[b], p.W0[b], p.v[b], "softplus", 0.1, 40)
         torch.testing.assert_close(res.W[b], ref["W"], rtol=1e-10, atol=1e-10)
+
+
+# ------------------------------------------------------------------------------ shared inputs (input groups)
+def test_shared_input_problems_share_x_within_a_realization_only():
+    p = sphere_problems(12, [(2, 3), (5, 3), (4, 6)], 2, seed=2, shared_inputs=True)
+    # rows: (2,3,r0) (2,3,r1) (5,3,r0) (5,3,r1) (4,6,r0) (4,6,r1)
+    assert p.X[0] is p.X[2] and p.X[1] is p.X[3]          # same d and realization: one tensor
+    assert not torch.equal(p.X[0], p.X[1])                 # realizations differ
+    assert not torch.equal(p.y[0], p.y[2])                 # labels are drawn per network
+    assert torch.allclose(p.X[4].norm(dim=1), torch.ones(12, dtype=torch.float64))
+    q = sphere_problems(12, [(5, 3)], 2, seed=2, shared_inputs=True)  # independent of the other cells
+    assert torch.equal(q.X[0], p.X[2]) and torch.equal(q.W0[1], p.W0[3]) and torch.equal(q.y[0], p.y[2])
+
+
+def _record_chunk_shapes(monkeypatch):
+    from overparam.ensemble import two_layer
+
+    shapes = []
+    init = two_layer._Chunk.__init__
+
+    def spy(self, groups, *a, **kw):
+        init(self, groups, *a, **kw)
+        shapes.append((self.G, self.C))
+
+    monkeypatch.setattr(two_layer._Chunk, "__init__", spy)
+    return shapes
+
+
+@pytest.mark.parametrize("activation,eta", [("softplus", 0.4), ("relu", 0.3)])
+def test_grouped_inputs_equal_separate_networks_step_by_step(monkeypatch, activation, eta):
+    """One product per input group against one per network, in float64: the same histories, stopping
+    steps, divergence and weights, through early stops at different steps, odd and k = 1 widths, a
+    diverging member and compactions that leave dummy slots."""
+    cells = [(1, 2), (3, 2), (4, 2), (7, 8), (10, 8), (16, 8)]
+    p = sphere_problems(24, cells, 2, seed=4, shared_inputs=True)
+    etas = torch.full((len(p),), eta, dtype=torch.float64)
+    etas[5] = 6.0  # (4, 2) realization 1: far past the stability limit, diverges inside its group
+    kw = dict(tol=0.05, dtype=torch.float64, progress=False, history=True, compact_every=5,
+              bucket_overhead=1e12, checkpoints=[0, 30])
+    shapes = _record_chunk_shapes(monkeypatch)
+    grouped = train_ensemble(p, activation, etas, 600, **kw)
+    assert any(C > 1 for _, C in shapes)  # the grouped path really ran
+    alone = train_ensemble(p, activation, etas, 600, share_inputs=False, **kw)
+    assert grouped.diverged[5] and np.unique(grouped.hit_step[grouped.success]).size >= 3 and grouped.success.any() and not grouped.success.all()
+    np.testing.assert_array_equal(grouped.hit_step, alone.hit_step)
+    np.testing.assert_array_equal(grouped.diverged, alone.diverged)
+    np.testing.assert_array_equal(grouped.steps_run, alone.steps_run)
+    np.testing.assert_allclose(grouped.history, alone.history, rtol=1e-12, atol=1e-14)
+    for a, b in zip(grouped.W, alone.W):
+        torch.testing.assert_close(a, b, rtol=1e-12, atol=1e-12)
+    for a, b in zip(grouped.checkpoints[30], alone.checkpoints[30]):
+        torch.testing.assert_close(a, b, rtol=1e-12, atol=1e-12)
+    for b in (0, 6, 9):  # and the plain autograd baseline
+        ref = train_module(p.X[b], p.y[b], p.W0[b], p.v[b], activation, float(etas[b]), 600, tol=0.05)
+        assert ref["hit_step"] == grouped.hit_step[b]
+        torch.testing.assert_close(grouped.W[b], ref["W"], rtol=1e-9, atol=1e-9)
+
+
+def test_grouped_inputs_respect_the_memory_bound(monkeypatch):
+    p = sphere_problems(16, [(k, 4) for k in (2, 4, 6, 8)], 3, seed=0, shared_inputs=True)
+    shapes = _record_chunk_shapes(monkeypatch)
+    res = train_ensemble(p, "relu", 0.1, 20, progress=False, bucket_overhead=1e12, max_batch_elements=1)
+    assert res.n_chunks == 3 and all(G == 1 and C == 4 for G, C in shapes)  # one group per chunk, never split
+    ref = train_ensemble(p, "relu", 0.1, 20, progress=False, share_inputs=False)
+    for a, b in zip(res.W, ref.W):
+        torch.testing.assert_close(a, b)
+
+
+def test_realization_bootstrap_widens_intervals_when_realizations_are_correlated():
+    """A planted hyperbola with a shared random effect per (d, realization), as shared inputs create: the
+    binomial bootstrap ignores the correlation; resampling whole realizations does not."""
+    rng = np.random.default_rng(1)
+    n, c_true, slope, R = 100, 1.6, 6.0, 10
+    u = rng.normal(0.0, 1.5, size=(26, R))  # one latent difficulty per (d, r), shared by every k
+    rows = []
+    for k in range(1, 26):
+        for d in range(1, 26):
+            for r in range(R):
+                p = 1 / (1 + np.exp(-(slope * (np.log(k * d / n) - np.log(c_true)) + u[d, r])))
+                rows.append({"k": k, "d": d, "r": r, "success": rng.random() < p})
+    df = pd.DataFrame(rows)
+    naive = fit_phase_boundary(df.k, df.d, n, df.success, n_boot=100, seed=0)
+    grouped = fit_phase_boundary(df.k, df.d, n, df.success, n_boot=100, seed=0, realization=df.r)
+    assert grouped.c == naive.c  # the point estimate does not depend on the resampling
+    assert grouped.c_lo < c_true < grouped.c_hi
+    assert (grouped.c_hi - grouped.c_lo) > 1.3 * (naive.c_hi - naive.c_lo)
+    with pytest.raises(ValueError, match="same realizations"):
+        fit_phase_boundary(df.k[1:], df.d[1:], n, df.success[1:], n_boot=5, realization=df.r[1:])

@@ -184,23 +184,43 @@ def _one_problem(X: torch.Tensor, y: torch.Tensor, k: int, g: torch.Generator, d
 
 
 def sphere_problems(n: int, cells: Iterable[tuple[int, int]], realizations: int, seed: int = 0,
-                    dtype=torch.float64) -> Problems:
-    """Figure 2's problems: for every cell (k, d) and realization r, an independent draw of
-    x_i i.i.d. uniform on S^{d-1}, y_i i.i.d. N(0, 1), W0 i.i.d. N(0, 1) and the balanced v.
+                    dtype=torch.float64, shared_inputs: bool = False) -> Problems:
+    """Figure 2's problems: for every cell (k, d) and realization r, x_i i.i.d. uniform on S^{d-1},
+    y_i i.i.d. N(0, 1), W0 i.i.d. N(0, 1) and the balanced v.
 
-    Each network's draws come from its own generator seeded with ``stable_seed(seed, n, k, d, r)``, so a
-    network's data do not depend on which other cells are in the ensemble, and softplus and ReLU runs with
-    the same seed see the same data and initialisation (common random numbers across activations)."""
+    shared_inputs=False: every network draws its own (X, y, W0) from a generator seeded with
+        ``stable_seed(seed, n, k, d, r)``; all draws are independent.
+    shared_inputs=True (common random numbers across widths): the networks of realization r at input
+        dimension d see the same inputs X_{d,r} (one tensor object, drawn from ``stable_seed(seed, n, d, r,
+        2)``); their labels and initialisations are still drawn per network. Each cell's realizations stay
+        independent of each other, so every cell's success probability is estimated exactly as before; only
+        cells of different k in one realization are correlated through X. ``train_ensemble`` then trains each
+        group with one matrix product for all its units (several times faster per step).
+
+    Either way a network's draws do not depend on which other cells are in the ensemble, and softplus and
+    ReLU runs with the same seed see the same data and initialisation (common random numbers across
+    activations)."""
+    cells = [(int(k), int(d)) for k, d in cells]
+    inputs: dict[tuple[int, int], torch.Tensor] = {}
+    if shared_inputs:
+        for d in sorted({d for _, d in cells}):
+            for r in range(realizations):
+                g = torch.Generator().manual_seed(stable_seed(seed, n, d, r, 2))
+                X = torch.randn(n, d, generator=g, dtype=torch.float64)
+                inputs[(d, r)] = (X / X.norm(dim=1, keepdim=True)).to(dtype)
     Xs, ys, Ws, vs, rows = [], [], [], [], []
     for k, d in cells:
         for r in range(realizations):
             g = torch.Generator().manual_seed(stable_seed(seed, n, k, d, r))
-            X = torch.randn(n, d, generator=g, dtype=torch.float64)
-            X = X / X.norm(dim=1, keepdim=True)
+            if shared_inputs:
+                X = inputs[(d, r)]
+            else:
+                X = torch.randn(n, d, generator=g, dtype=torch.float64)
+                X = (X / X.norm(dim=1, keepdim=True)).to(dtype)
             y = torch.randn(n, generator=g, dtype=torch.float64)
             W0, v = _one_problem(X, y, k, g, dtype)
-            Xs.append(X.to(dtype)), ys.append(y.to(dtype)), Ws.append(W0), vs.append(v)
-            rows.append({"k": int(k), "d": int(d), "n": int(n), "realization": r})
+            Xs.append(X), ys.append(y.to(dtype)), Ws.append(W0), vs.append(v)
+            rows.append({"k": k, "d": d, "n": int(n), "realization": r})
     return Problems(Xs, ys, Ws, vs, pd.DataFrame(rows))
 
 
@@ -321,64 +341,90 @@ def plan_buckets(k: Sequence[int], d: Sequence[int], n: int, overhead: float = 1
 class _Chunk:
     """The padded state of one group of networks, in the trainer's "units x samples" layout.
 
-    XT (B, D, n): the inputs transposed. Hidden units are stored by the sign of their output weight: rows
-    [0, Kp) hold each network's units with v_l > 0, rows [Kp, Kp + Kn) those with v_l < 0, and units with
-    v_l = 0 (k = 1, the middle unit of an odd k) are left out altogether -- they neither contribute to f nor
-    move (their gradient is ∝ v_l), and the returned W keeps their initial rows. Padding rows have zero
-    weights and v = 0. M (B, Kp + Kn, D) holds ``sign * W`` with sign = -1 for softplus (so that one sigmoid
-    of M XT = -W X^T gives both phi and phi', see ``_forward``) and +1 otherwise. Pre-activations are
-    (B, K, n) = M @ XT and the gradient is Q @ XT^T: measured 2-4x faster on CPU than the (B, n, K) layout
-    for the small matrices of the phase diagram (MKL's batched GEMM favours these transpositions).
+    **Slots and input groups.** The chunk holds G input groups of C slots each (B = G·C slots). The
+    networks of one group share their inputs (the same ``Problems.X`` tensor object, e.g. the k-networks
+    of one realization in ``sphere_problems(shared_inputs=True)``), so XT (G, D, n) is stored once per
+    group and the pre-activations of all C·K units of a group come from one matrix product, which is far
+    more efficient for these small matrices than C separate ones (``benchmarks/ensemble.py``). Networks
+    with their own inputs are groups of one (C = 1). Slots of a group that has fewer than C members are
+    inert dummies: id -1, zero weights, v = 0, y = 0, never active, never written to the outputs.
+
+    Hidden units are stored by the sign of their output weight: rows [0, Kp) hold each network's units
+    with v_l > 0, rows [Kp, Kp + Kn) those with v_l < 0, and units with v_l = 0 (k = 1, the middle unit of
+    an odd k) are left out altogether -- they neither contribute to f nor move (their gradient is ∝ v_l),
+    and the returned W keeps their initial rows. Padding rows have zero weights and v = 0. M (B, Kp + Kn, D)
+    holds ``sign * W`` with sign = -1 for softplus (so that one sigmoid of M XT = -W X^T gives both phi and
+    phi', see ``_forward``) and +1 otherwise. Pre-activations are (B, K, n) and the gradient (B, K, D):
+    measured 2-4x faster on CPU than the (B, n, K) layout for the small matrices of the phase diagram
+    (MKL's batched GEMM favours these transpositions). Every row of a product depends on one unit's weights
+    only, so a diverged network (non-finite weights or residual) cannot leak into its group.
 
     ``balanced``: every network's nonzero output weights share one magnitude c_b (the paper's v), which
     lets the softplus forward pass replace K logs per sample by two products (``_forward``)."""
 
-    def __init__(self, ids, problems: Problems, eta, device, dtype, sign: float):
+    def __init__(self, groups: Sequence[Sequence[int]], problems: Problems, eta, device, dtype, sign: float):
+        G = len(groups)
+        C = max(len(g) for g in groups)
+        ids = [-1] * (G * C)
+        for gi, g in enumerate(groups):
+            ids[gi * C : gi * C + len(g)] = [int(i) for i in g]
+        self.G, self.C = G, C
         self.ids = torch.as_tensor(ids, dtype=torch.long)
-        B = len(ids)
+        B = G * C
         n = problems.n
-        self.upos, self.uneg = [], []  # per member: unit indices with v > 0 and v < 0
+        empty = torch.zeros(0, dtype=torch.long)
+        self.upos, self.uneg = [], []  # per slot: unit indices with v > 0 and v < 0
         mags = []
         for i in ids:
+            if i < 0:
+                self.upos.append(empty), self.uneg.append(empty), mags.append(0.0)
+                continue
             vi = problems.v[i]
             self.upos.append(torch.nonzero(vi > 0).ravel())
             self.uneg.append(torch.nonzero(vi < 0).ravel())
             a = vi[vi != 0].abs()
             mags.append(float(a[0]) if a.numel() and bool((a == a[0]).all()) else (0.0 if a.numel() == 0 else None))
         self.balanced = all(m is not None for m in mags)
-        ds = [problems.W0[i].shape[1] for i in ids]
+        ds = [problems.W0[i].shape[1] if i >= 0 else 0 for i in ids]
         self.d = torch.as_tensor(ds)
         self.npos = torch.as_tensor([u.numel() for u in self.upos])
         self.nneg = torch.as_tensor([u.numel() for u in self.uneg])
         self.Kp, self.Kn = int(self.npos.max()), int(self.nneg.max())
         K, D = self.Kp + self.Kn, max(ds)
-        XT = torch.zeros(B, D, n, dtype=dtype)
+        XT = torch.zeros(G, D, n, dtype=dtype)
         M = torch.zeros(B, K, D, dtype=dtype)
         v = torch.zeros(B, K, dtype=dtype)
         y = torch.zeros(B, n, dtype=dtype)
+        for gi, g in enumerate(groups):
+            X = problems.X[g[0]]
+            XT[gi, : X.shape[1], :] = X.T
         for j, i in enumerate(ids):
+            if i < 0:
+                continue
             dd, W0, vi = ds[j], problems.W0[i], problems.v[i]
-            XT[j, :dd, :] = problems.X[i].T
             for off, u in ((0, self.upos[j]), (self.Kp, self.uneg[j])):
                 M[j, off : off + u.numel(), :dd] = W0[u] * sign
                 v[j, off : off + u.numel()] = vi[u]
             y[j] = problems.y[i]
         self.sign = sign
         self.XT, self.M, self.v, self.y = (t.to(device) for t in (XT, M, v, y))
+        self.real = (self.ids >= 0).to(device)
         self.c = torch.as_tensor([m if m is not None else 0.0 for m in mags], dtype=dtype).view(B, 1).to(device)
         self.tiny = torch.finfo(dtype).tiny * 1024
         self._set_corr()
-        self.ynorm = self.y.norm(dim=1)
-        self.eta = eta[self.ids].to(device=device, dtype=dtype).view(B, 1)
+        # dummies: ||y|| = 1 so that their (zero) relative error stays finite
+        self.ynorm = torch.where(self.real, self.y.norm(dim=1), torch.ones((), dtype=dtype, device=device))
+        etas = eta[self.ids.clamp(min=0)].to(dtype)
+        self.eta = torch.where(self.real.cpu(), etas, torch.zeros((), dtype=dtype)).to(device).view(B, 1)
         self.eta_eff = self.eta.clone()  # eta for active networks, 0 for stopped ones
         self.any_bad = False  # a diverged member is still in the batch (its residual may not be finite)
         self.hit = torch.full((B,), -1, dtype=torch.long, device=device)
         self.stop = torch.full((B,), -1, dtype=torch.long, device=device)  # step of the freeze
         self.rel = torch.full((B,), float("nan"), dtype=dtype, device=device)
         self.diverged = torch.zeros(B, dtype=torch.bool, device=device)
-        self.active = torch.ones(B, dtype=torch.bool, device=device)
+        self.active = self.real.clone()
         self.path = torch.zeros(B, dtype=dtype, device=device)
-        self.hist: list[torch.Tensor] = []  # one (B,) tensor per history step, for the current members
+        self.hist: list[torch.Tensor] = []  # one (B,) tensor per history step, for the current slots
 
     def _set_corr(self):
         # padding rows have zero weights, so sigmoid(0) = 1/2 exactly: each contributes a factor 1/2 to its
@@ -386,10 +432,24 @@ class _Chunk:
         pad = (self.Kp - self.npos) - (self.Kn - self.nneg)
         self.corr = self.c * pad.to(self.c).view(-1, 1).mul_(math.log(0.5))
 
+    def units_by_inputs(self, XT: torch.Tensor) -> torch.Tensor:
+        """Pre-activations (B, K, n') = M @ XT, one product per input group."""
+        B, K, D = self.M.shape
+        if XT.shape[0] == B:  # per-network inputs (SGD batches, or groups of one)
+            return torch.bmm(self.M, XT)
+        return torch.bmm(self.M.view(self.G, self.C * K, D), XT).view(B, K, XT.shape[2])
+
+    def times_inputs(self, Q: torch.Tensor, XT: torch.Tensor) -> torch.Tensor:
+        """Σ_i Q[b, l, i] x_i -> (B, K, D), one product per input group."""
+        B, K, n_ = Q.shape
+        if XT.shape[0] == B:
+            return torch.bmm(Q, XT.transpose(1, 2))
+        return torch.bmm(Q.view(self.G, self.C * K, n_), XT.transpose(1, 2)).view(B, K, XT.shape[1])
+
     def weights(self, problems: Problems, sel=None) -> list[torch.Tensor]:
-        """W (k_b, d_b) of the members ``sel`` (all when None), in the problems' dtype, on the CPU."""
+        """W (k_b, d_b) of the slots ``sel`` (all real slots when None), in the problems' dtype, on the CPU."""
         if sel is None:
-            sel = torch.arange(self.M.shape[0])
+            sel = torch.nonzero(self.real).ravel()
         sel = sel.cpu()
         Mc = self.M[sel.to(self.M.device)].cpu()
         out = []
@@ -404,30 +464,53 @@ class _Chunk:
         return out
 
     def keep(self, mask: torch.Tensor):
-        """Drop the members where ``mask`` is False and shrink the padding."""
-        m = mask.to(self.XT.device)
-        sel = torch.nonzero(m).ravel()
-        mc = mask.cpu()
-        keep_idx = torch.nonzero(mc).ravel().tolist()
-        self.ids = self.ids[mc]
-        self.upos = [self.upos[b] for b in keep_idx]
-        self.uneg = [self.uneg[b] for b in keep_idx]
-        self.d, self.npos, self.nneg = self.d[mc], self.npos[mc], self.nneg[mc]
+        """Keep the slots where ``mask`` is True: groups with no kept slot are dropped, each group's kept
+        slots move to its front and C shrinks to the largest group; the padding of K and D shrinks too."""
+        mc = (mask & self.real).cpu().view(self.G, self.C)
+        counts = mc.sum(1)
+        groups = torch.nonzero(counts).ravel()
+        C = int(counts.max())
+        src = torch.full((groups.numel(), C), -1, dtype=torch.long)
+        for r, g in enumerate(groups.tolist()):
+            s = torch.nonzero(mc[g]).ravel() + g * self.C
+            src[r, : s.numel()] = s
+        src = src.ravel()
+        dummy = src < 0
+        take = src.clamp(min=0)
+        self.G, self.C = groups.numel(), C
+        empty = torch.zeros(0, dtype=torch.long)
+        self.upos = [self.upos[b] if b >= 0 else empty for b in src.tolist()]
+        self.uneg = [self.uneg[b] if b >= 0 else empty for b in src.tolist()]
+        self.ids = torch.where(dummy, -1, self.ids[take])
+        self.d = torch.where(dummy, 0, self.d[take])
+        self.npos = torch.where(dummy, 0, self.npos[take])
+        self.nneg = torch.where(dummy, 0, self.nneg[take])
         Kp, Kn, D = int(self.npos.max()), int(self.nneg.max()), int(self.d.max())
-        rows = torch.cat([torch.arange(Kp), self.Kp + torch.arange(Kn)]).to(self.XT.device)
+        dev = self.XT.device
+        rows = torch.cat([torch.arange(Kp), self.Kp + torch.arange(Kn)]).to(dev)
         self.Kp, self.Kn = Kp, Kn
-        self.XT = self.XT[sel, :D, :].contiguous()
-        self.M = self.M[sel][:, rows, :D].contiguous()
-        self.v = self.v[sel][:, rows].contiguous()
-        for name in ("y", "ynorm", "eta", "eta_eff", "hit", "stop", "rel", "diverged", "active", "path", "c"):
-            setattr(self, name, getattr(self, name)[sel])
+        take_d, keep_d = take.to(dev), (~dummy).to(dev)
+        self.XT = self.XT[groups.to(dev), :D, :].contiguous()
+
+        def pick(t, fill):
+            t = t[take_d]
+            m = keep_d.view(-1, *([1] * (t.dim() - 1)))
+            return torch.where(m, t, torch.as_tensor(fill, dtype=t.dtype, device=dev))
+
+        self.M = pick(self.M[:, rows, :D], 0).contiguous()
+        self.v = pick(self.v[:, rows], 0).contiguous()
+        fills = {"y": 0, "ynorm": 1, "eta": 0, "eta_eff": 0, "hit": -1, "stop": -1, "rel": float("nan"),
+                 "diverged": False, "active": False, "path": 0, "c": 0, "real": False}
+        for name, fill in fills.items():
+            setattr(self, name, pick(getattr(self, name), fill))
+        self.hist = [pick(h, float("nan")) for h in self.hist]
         self._set_corr()
         self.any_bad = bool((self.diverged & ~self.active).any())
 
     def elements(self) -> int:
-        B, D, n = self.XT.shape
-        K = self.M.shape[1]
-        return B * (n * D + 4 * n * K + 3 * K * D)
+        G, D, n = self.XT.shape
+        B, K, _ = self.M.shape
+        return G * n * D + B * (4 * n * K + 3 * K * D)
 
 
 def _contract_units(v: torch.Tensor, P: torch.Tensor) -> torch.Tensor:
@@ -452,7 +535,7 @@ def _forward(ch: "_Chunk", XT: torch.Tensor, activation: str, fast: bool = True)
     logs is used), so nothing is lost to range; the two forms agree to round-off (unit tests). Padding units
     (zero weights, m = 1/2) are taken out of the ratio by ``_Chunk.corr``.
     relu (M = W): phi = max(0, z), phi'(z) = 1{z >= 0}."""
-    Z = torch.bmm(ch.M, XT)  # (B, K, n')
+    Z = ch.units_by_inputs(XT)  # (B, K, n')
     if activation == "softplus":
         if fast and ch.balanced and max(ch.Kp, ch.Kn) <= 100:
             s = torch.sigmoid(Z)
@@ -472,7 +555,7 @@ def _forward(ch: "_Chunk", XT: torch.Tensor, activation: str, fast: bool = True)
     return _contract_units(ch.v, Z.relu_()), mask
 
 
-def _direction(saved: torch.Tensor, re: torch.Tensor, XT: torch.Tensor, activation: str) -> torch.Tensor:
+def _direction(ch: "_Chunk", saved: torch.Tensor, re: torch.Tensor, XT: torch.Tensor, activation: str) -> torch.Tensor:
     """Σ_i re[b, i] phi'(z[b, l, i]) x_i -> (B, K, D) (the gradient of the sum loss divided by v_l, times eta
     through ``re`` = eta * residual). (Scaling the (D, n) inputs by re and subtracting Σ_i s_li re_i x_i
     instead of forming (1 - s) * re was measured slightly slower.)"""
@@ -481,7 +564,7 @@ def _direction(saved: torch.Tensor, re: torch.Tensor, XT: torch.Tensor, activati
         Q = torch.addcmul(reb, saved, reb, value=-1.0)  # (1 - s) * re
     else:
         Q = saved.mul_(reb)  # 1{z >= 0} * re (re is finite: non-finite residuals are zeroed upstream)
-    return torch.bmm(Q, XT.transpose(1, 2))
+    return ch.times_inputs(Q, XT)
 
 
 # --------------------------------------------------------------------------------------------------- trainer
@@ -522,6 +605,7 @@ def train_ensemble(
     progress: bool = True,
     desc: str | None = None,
     fast: bool = True,
+    share_inputs: bool = True,
 ) -> EnsembleResult:
     """Train every network of ``problems`` for up to ``steps`` updates, all at once.
 
@@ -544,6 +628,10 @@ def train_ensemble(
         threads spinning on each small op were measured ~10x slower than one.
     fast: allow the product form of the softplus forward pass (``_forward``); False keeps the plain sum of
         K logs per sample (the reference the tests compare the fast path with).
+    share_inputs: full-batch GD only: networks whose ``problems.X`` is the same tensor object are stored as
+        one input group (one matrix product for all their units, ``_Chunk``); False treats every network
+        separately (the reference the tests compare the grouped path with). The arithmetic per network is
+        the same either way.
     """
     if threads is not None and _resolve_device(device).type == "cpu":
         saved = torch.get_num_threads()
@@ -554,7 +642,8 @@ def train_ensemble(
                                   history_every=history_every, checkpoints=checkpoints, track_path=track_path,
                                   device=device, dtype=dtype, max_batch_elements=max_batch_elements,
                                   bucket_overhead=bucket_overhead, compact_every=compact_every, seed=seed,
-                                  threads=None, progress=progress, desc=desc, fast=fast)
+                                  threads=None, progress=progress, desc=desc, fast=fast,
+                                  share_inputs=share_inputs)
         finally:
             torch.set_num_threads(saved)
     if activation not in ACTIVATIONS:
@@ -581,10 +670,18 @@ def train_ensemble(
     for bucket in plan_buckets(ks, ds, n, overhead=bucket_overhead):
         n_buckets += 1
         K, D = ks[bucket].max(), ds[bucket].max()
-        per_net = n * D + 4 * n * K + 3 * K * D
-        size = max(1, int(max_batch_elements // per_net))
-        for s in range(0, bucket.size, size):
-            chunks.append(_Chunk(bucket[s : s + size].tolist(), problems, etas, dev, dtype, sign))
+        if share_inputs and not sgd:  # networks whose X is the same tensor object share one copy of it
+            by_inputs: dict[int, list[int]] = {}
+            for i in bucket.tolist():
+                by_inputs.setdefault(id(problems.X[i]), []).append(i)
+            groups = list(by_inputs.values())
+        else:
+            groups = [[i] for i in bucket.tolist()]
+        C = max(len(g) for g in groups)
+        per_group = n * D + C * (4 * n * K + 3 * K * D)
+        size = max(1, int(max_batch_elements // per_group))
+        for s in range(0, len(groups), size):
+            chunks.append(_Chunk(groups[s : s + size], problems, etas, dev, dtype, sign))
     n_chunks = len(chunks)
 
     # outputs (host side)
@@ -603,6 +700,7 @@ def train_ensemble(
 
     def retire(ch: _Chunk, mask: torch.Tensor):
         """Write the members in ``mask`` to the outputs."""
+        mask = mask & ch.real
         sel = torch.nonzero(mask).ravel()
         if sel.numel() == 0:
             return
@@ -674,7 +772,7 @@ def train_ensemble(
             idx_all = torch.randint(n, (B, batch_size), generator=gen, device=dev) if t < steps else None
         for ch in live:
             if t in out_ck:  # checkpoint before the update of step t
-                for i, W in zip(ch.ids.tolist(), ch.weights(problems)):
+                for i, W in zip(ch.ids[ch.real.cpu()].tolist(), ch.weights(problems)):
                     out_ck[t][i] = W
             if not sgd:
                 f, saved = _forward(ch, ch.XT, activation, fast)
@@ -684,7 +782,7 @@ def train_ensemble(
                 re = r * ch.eta_eff  # frozen (successful) members: exactly zero step
                 if ch.any_bad:  # a diverged member's residual may be inf/NaN: zero it explicitly
                     re = torch.where(ch.active.unsqueeze(1), re, 0.0)
-                apply(ch, _direction(saved, re, ch.XT, activation))
+                apply(ch, _direction(ch, saved, re, ch.XT, activation))
             else:
                 if do_eval:
                     evaluate(ch, t, _forward(ch, ch.XT, activation, fast)[0])
@@ -696,7 +794,7 @@ def train_ensemble(
                 fb, saved = _forward(ch, XbT, activation, fast)
                 rb = fb - yb
                 rb = torch.where(ch.active.unsqueeze(1) & torch.isfinite(rb), rb * ch.eta, 0.0)
-                apply(ch, _direction(saved, rb, XbT, activation))
+                apply(ch, _direction(ch, saved, rb, XbT, activation))
         if bar is not None:
             bar.update(1) if t < steps else None
         # compaction: retire stopped networks, drop empty chunks
@@ -708,13 +806,11 @@ def train_ensemble(
                     continue
                 act = ch.active
                 n_act = int(act.sum())
-                if n_act == act.numel():
+                if n_act == int(ch.real.sum()):  # nobody stopped since the last compaction
                     nxt.append(ch)
                     continue
                 retire(ch, ~act)
                 if n_act > 0:
-                    if history:
-                        ch.hist = [h[act] for h in ch.hist]
                     ch.keep(act)
                     nxt.append(ch)
             live = nxt
@@ -815,7 +911,8 @@ class BoundaryFit:
 
     Hyperbola model: P(success) = sigmoid(slope * (log(kd/n) - log c)), so the boundary P = 1/2 is kd = c n.
     Free model: P = sigmoid(a_k log k + a_d log d + b); its boundary is k^{a_k} d^{a_d} = const, a hyperbola
-    in kd exactly when ratio = a_k / a_d = 1. Intervals (95%) by resampling the realizations within each cell.
+    in kd exactly when ratio = a_k / a_d = 1. Intervals (95%) by bootstrap: each cell's count redrawn from
+    its binomial, or whole realizations resampled (``fit_phase_boundary(realization=...)``).
     ``empirical_min_ratio_90``: the smallest kd/n over cells whose measured success fraction is >= 0.9."""
 
     n: int
@@ -873,9 +970,40 @@ def _fit_free(lk, ld, s, m):
     return r.x
 
 
-def fit_phase_boundary(k, d, n: int, success, n_boot: int = 200, seed: int = 0) -> BoundaryFit:
-    """Fit the boundary of a phase diagram from per-network outcomes (k_b, d_b, success_b)."""
+def _realization_resampler(df: pd.DataFrame, g: pd.DataFrame, rng: np.random.Generator):
+    """Bootstrap success counts per cell of ``g`` that resample whole realizations: for every d, R
+    realization labels drawn with replacement, used for all k at that d. Networks of one realization that
+    share their inputs across k (``sphere_problems(shared_inputs=True)``) are correlated; drawing them
+    together keeps that correlation in the intervals (for independent draws it is the ordinary
+    nonparametric bootstrap over realizations)."""
+    table = df.pivot_table(index=["k", "d"], columns="r", values="s", aggfunc="first")
+    table = table.loc[list(zip(g.k, g.d))]
+    blocks = []
+    for dd in np.unique(g.d):
+        rows = np.flatnonzero(g.d.to_numpy() == dd)
+        sub = table.iloc[rows].dropna(axis=1, how="all")
+        if sub.isna().any().any():
+            raise ValueError(f"resampling realizations needs every cell at d = {dd} to have the same realizations")
+        blocks.append((rows, sub.to_numpy()))
+
+    def draw() -> np.ndarray:
+        out = np.zeros(len(g))
+        for rows, S in blocks:
+            out[rows] = S[:, rng.integers(0, S.shape[1], S.shape[1])].sum(1)
+        return out
+
+    return draw
+
+
+def fit_phase_boundary(k, d, n: int, success, n_boot: int = 200, seed: int = 0, realization=None) -> BoundaryFit:
+    """Fit the boundary of a phase diagram from per-network outcomes (k_b, d_b, success_b).
+
+    realization: the realization label of each network. Given, the intervals resample whole realizations
+    at each d (``_realization_resampler``), as shared inputs require; None, each cell's count is redrawn
+    from its own binomial (independent draws only)."""
     df = pd.DataFrame({"k": np.asarray(k), "d": np.asarray(d), "s": np.asarray(success, float)})
+    if realization is not None:
+        df["r"] = np.asarray(realization)
     g = df.groupby(["k", "d"]).s.agg(["sum", "count"]).reset_index()
     kk, dd = g.k.to_numpy(float), g.d.to_numpy(float)
     s, m = g["sum"].to_numpy(float), g["count"].to_numpy(float)
@@ -888,8 +1016,9 @@ def fit_phase_boundary(k, d, n: int, success, n_boot: int = 200, seed: int = 0) 
     rng = np.random.default_rng(seed)
     bc, br, b90 = [], [], []
     p_hat = s / m
+    resample = _realization_resampler(df, g, rng) if realization is not None else None
     for _ in range(n_boot):
-        sb = rng.binomial(m.astype(int), p_hat).astype(float)
+        sb = resample() if resample is not None else rng.binomial(m.astype(int), p_hat).astype(float)
         cb, sl = _fit_hyperbola(x, sb, m, start=(math.log(c), math.log(slope)) if math.isfinite(c) else (0.3, 1.5))
         bc.append(cb)
         b90.append(cb * math.exp(math.log(9.0) / sl))
