@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Callable
 
 import numpy as np
 import torch
@@ -103,31 +104,42 @@ def relu_expected_gram(X) -> torch.Tensor:
     return R * (math.pi - torch.arccos(R)) / (2 * math.pi)
 
 
-def expected_gram_quadrature(X, activation: str, nodes: int = 64, chunk: int = 4096) -> torch.Tensor:
-    """Sigma(X) by 2-D Gauss-Hermite quadrature of K(rho) = E[phi'(u) phi'(v)] at every rho_ij
-    (u = z1, v = rho z1 + sqrt(1 - rho^2) z2). Accurate for smooth phi' (softplus); use the closed form for
-    ReLU, whose step-function derivative quadrature resolves poorly."""
-    R = _gram_rho(X)
+def pair_kernel_quadrature(R, f: Callable[[torch.Tensor], torch.Tensor], nodes: int = 64,
+                           chunk: int = 4096) -> torch.Tensor:
+    """K_f(R_ij) = E[f(u) f(v)] with (u, v) standard normal of correlation R_ij, for every entry of the
+    symmetric matrix R, by 2-D Gauss-Hermite quadrature (u = z1, v = rho z1 + sqrt(1 - rho^2) z2), computed
+    on the upper triangle only.
+
+    ``f`` maps a tensor to a tensor elementwise: phi for Sigma~(X), phi' for the Jacobian's Sigma(X) (which
+    is R ⊙ K_{phi'}(R), ``expected_gram_quadrature``; ``random_features`` uses phi).
+    Accurate for smooth f (softplus and its derivative); a kink (ReLU) or a step is resolved poorly, use
+    the closed forms for those."""
+    R = _t(R)
     z, w = np.polynomial.hermite_e.hermegauss(nodes)
-    w = w / w.sum()
+    w = torch.as_tensor(w / w.sum())
     z = torch.as_tensor(z)
-    w = torch.as_tensor(w)
     Z1, Z2 = torch.meshgrid(z, z, indexing="ij")
     W2 = (w[:, None] * w[None, :]).reshape(-1)
     Z1, Z2 = Z1.reshape(-1), Z2.reshape(-1)
-    _, d1 = activation_pair(Z1, activation)
+    f1 = f(Z1) * W2
     iu = torch.triu_indices(R.shape[0], R.shape[0])
-    rho = R[iu[0], iu[1]]
+    rho = R[iu[0], iu[1]].clamp(-1.0, 1.0)
     K = torch.empty_like(rho)
     for s in range(0, rho.numel(), chunk):
         r = rho[s : s + chunk, None]
         V = r * Z1[None, :] + torch.sqrt(1 - r**2) * Z2[None, :]
-        _, d2 = activation_pair(V, activation)
-        K[s : s + chunk] = (d2 * (d1 * W2)[None, :]).sum(1)
-    Kmat = torch.zeros_like(R)
-    Kmat[iu[0], iu[1]] = K
-    Kmat = Kmat + Kmat.T - torch.diag(torch.diagonal(Kmat))
-    return R * Kmat
+        K[s : s + chunk] = (f(V) * f1[None, :]).sum(1)
+    out = torch.zeros_like(R)
+    out[iu[0], iu[1]] = K
+    return out + out.T - torch.diag(torch.diagonal(out))
+
+
+def expected_gram_quadrature(X, activation: str, nodes: int = 64, chunk: int = 4096) -> torch.Tensor:
+    """Sigma(X) by 2-D Gauss-Hermite quadrature of K(rho) = E[phi'(u) phi'(v)] at every rho_ij
+    (``pair_kernel_quadrature``). Accurate for smooth phi' (softplus); use the closed form for
+    ReLU, whose step-function derivative quadrature resolves poorly."""
+    R = _gram_rho(X)
+    return R * pair_kernel_quadrature(R, lambda z: activation_pair(z, activation)[1], nodes=nodes, chunk=chunk)
 
 
 @dataclass(frozen=True)
