@@ -25,7 +25,9 @@ the largest d of its bucket and W with zero rows/columns, v with zeros. Padding 
 coordinate changes no pre-activation and receives a zero gradient (∝ x); a padded unit has v_l = 0 and
 contributes nothing and receives a zero gradient (∝ v_l). Networks are grouped into buckets of similar
 (k, d) to keep the padding waste small, and buckets are cut into chunks of at most ``max_batch_elements``
-working-set elements so memory stays bounded. Each network stops on its own: the first step t at which
+working-set elements so memory stays bounded. Networks that share their inputs (the same X tensor, as
+``sphere_problems(shared_inputs=True)`` draws them) form input groups that are stored once and multiplied
+in one product per group (``_Chunk``). Each network stops on its own: the first step t at which
 its relative error ||f(W_t) - y|| / ||y|| is below ``tol`` is its ``hit_step`` and its weights are frozen
 from then on; a network whose relative error is not finite or exceeds ``diverge_rel`` is marked diverged
 (failed) and frozen at its last finite weights. Batched matrix products act on each network separately
