@@ -54,7 +54,7 @@ def _setup(n, p, m, depth, seed, device):
     import numpy as np
     import torch
 
-    from overparam.data_guo2024 import synthetic
+    from overparam.data import synthetic
 
     X = torch.tensor(synthetic(n, 0, "lift", seed=seed).X, dtype=torch.float64, device=device)
     g = torch.Generator().manual_seed(seed + 1)
@@ -107,7 +107,8 @@ def _child(method, n, m, depth, alpha, seed, device, chunk, q, n_use=None):
     import torch
 
     torch.set_num_threads(int(os.environ.get("BENCH_THREADS", torch.get_num_threads())))
-    from overparam.deep_kernels import guo_empirical_ntk, infinite_width_ntk
+    from overparam.kernels.deep import infinite_width_ntk
+    from overparam.measure.ntk import guo_empirical_ntk
 
     X, A, Ws, B, np = _setup(n, 5, m, depth, seed, device)
     if n_use is not None:

@@ -17,7 +17,7 @@ import time
 import numpy as np
 import torch
 
-from overparam.ensemble.two_layer import sphere_problems, train_ensemble, train_module
+from overparam.train import sphere_problems, train_two_layer_ensemble as train_ensemble, train_module
 
 
 def main(argv=None) -> dict:

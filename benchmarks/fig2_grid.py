@@ -19,7 +19,7 @@ import time
 
 import torch
 
-from overparam.ensemble.two_layer import sphere_problems, train_ensemble
+from overparam.train import sphere_problems, train_two_layer_ensemble as train_ensemble
 
 ETA = {"softplus": 0.15, "relu": 0.1}
 

@@ -16,7 +16,8 @@ import time
 
 import torch
 
-from overparam.ensemble.two_layer import fit_phase_boundary, sphere_problems, train_ensemble
+from overparam.measure.phase import fit_phase_boundary
+from overparam.train import sphere_problems, train_two_layer_ensemble as train_ensemble
 
 ETA = {"softplus": 0.15, "relu": 0.1}
 

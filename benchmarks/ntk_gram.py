@@ -16,9 +16,9 @@ import time
 
 import torch
 
-from overparam import kernels
-from overparam.models import TwoLayerNet
-from overparam.train import resolve_device
+from overparam.measure import ntk
+from overparam.nets import TwoLayerNet
+from overparam.runtime import resolve_device
 
 
 def timed(fn, repeats):
@@ -55,9 +55,9 @@ def main():
         g = torch.Generator().manual_seed(0)
         X = torch.nn.functional.normalize(torch.randn(args.n, d, generator=g, dtype=torch.float64), dim=1).to(dev)
         net = TwoLayerNet(d, args.m, generator=g, dtype=torch.float64, device=dev)
-        t_closed, G_closed = timed(lambda: kernels.two_layer_gram(net, X), max(args.repeats, 5))
-        t_jac, G_jac = timed(lambda: kernels.empirical_ntk_gram(net, X, method="jacrev"), args.repeats)
-        t_loop, G_loop = timed(lambda: kernels.empirical_ntk_gram(net, X, method="loop"), args.repeats)
+        t_closed, G_closed = timed(lambda: ntk.two_layer_gram(net, X), max(args.repeats, 5))
+        t_jac, G_jac = timed(lambda: ntk.empirical_ntk_gram(net, X, method="jacrev"), args.repeats)
+        t_loop, G_loop = timed(lambda: ntk.empirical_ntk_gram(net, X, method="loop"), args.repeats)
         err = max(float((G_jac - G_closed).abs().max()), float((G_loop - G_closed).abs().max()))
         worst = max(worst, err / float(G_closed.abs().max()))
         print(f"{d:>5} {t_closed * 1e3:>10.1f} {t_jac * 1e3:>10.1f} {t_loop * 1e3:>10.1f} "

@@ -1,11 +1,14 @@
 """overparam: the shared library of the companion book to five over-parameterization papers.
 
-Small modules, one idea each: ``activations``, ``models``, ``train``, ``probes``, ``kernels``, ``fit``,
-``data``, ``results``, ``plotting``, ``theory`` (one module per paper), ``chapter`` and ``pipeline``.
+Subpackages by role (each may import only those before it): ``runtime`` (devices, named seeds, terminal
+progress), ``nets`` (the papers' networks and the activations), ``train`` (one loop, the ensemble
+trainers and the training convention), ``kernels`` (analytic infinite-width kernels), ``data`` (samplers,
+bundled and downloaded sets), ``measure`` (probes, empirical kernels, fits), ``theory`` (each paper's
+bounds), ``experiments`` (one module per chapter) and ``book`` (``Chapter``, checks, plotting, pipeline).
 """
 
 __version__ = "0.1.0"
 
-from .chapter import Chapter  # noqa: E402  (the one object a chapter touches)
+from .book import Chapter, plotting  # noqa: E402  (the objects every chapter touches)
 
-__all__ = ["Chapter", "__version__"]
+__all__ = ["Chapter", "plotting", "__version__"]

@@ -14,7 +14,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from overparam import pipeline
+from overparam.book import pipeline
 
 ROOT = Path(__file__).resolve().parents[2]
 PATHS = pipeline.Paths(ROOT)

@@ -2,7 +2,7 @@
 
 import re
 
-from overparam import pipeline
+from overparam.book import pipeline
 
 from .conftest import PATHS
 

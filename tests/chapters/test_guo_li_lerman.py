@@ -137,9 +137,10 @@ def test_stochastic_claims_hold_over_seeds(guo, seed):
     import numpy as np
     import torch
 
-    from overparam import data_guo2024 as dg
-    from overparam.deep_kernels import infinite_width_ntk, stable_eta
-    from overparam.ensemble.deep import DeepEnsemble, run_grid, train_ensemble
+    from overparam import data as dg
+    from overparam.kernels.deep import infinite_width_ntk, stable_eta
+    from overparam.nets import DeepEnsemble
+    from overparam.train.deep_ensemble import run_grid, train_ensemble
     from overparam.theory import guo2024 as th
 
     S = guo.results["config"]

@@ -3,7 +3,7 @@ import math
 import pytest
 import torch
 
-from overparam import activations
+from overparam.nets import activations
 
 
 def test_leaky_relu_scaled_special_cases():

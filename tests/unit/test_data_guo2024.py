@@ -6,7 +6,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from overparam import data_guo2024 as dg
+from overparam import data as dg
 
 FIX = Path(__file__).resolve().parents[2] / "data" / "fixtures" / "guo2024"
 

@@ -4,10 +4,10 @@ import math
 
 import pytest
 import torch
-from torch.func import functional_call, jacrev, vmap
+from torch.func import jacrev, vmap
 
-from overparam.deep_kernels import (
-    guo_empirical_ntk,
+from overparam.measure.ntk import guo_empirical_ntk
+from overparam.kernels.deep import (
     infinite_width_ntk,
     kappa,
     kappa_dot,
@@ -224,7 +224,7 @@ def test_rejects_bad_arguments():
 
 
 def test_linearized_loss_equals_explicit_iteration():
-    from overparam.deep_kernels import linearized_loss
+    from overparam.kernels.deep import linearized_loss
 
     X = _unit(12, 4, 9)
     ntk, nngp = infinite_width_ntk(X, 2, -0.5, "hidden")
@@ -244,7 +244,7 @@ def test_linearized_loss_equals_explicit_iteration():
 
 
 def test_stable_eta_is_the_edge_of_stability_at_frac_one():
-    from overparam.deep_kernels import stable_eta
+    from overparam.kernels.deep import stable_eta
 
     X = _unit(10, 3, 11)
     alphas = [-1.0, 0.0, 0.5]

@@ -5,17 +5,17 @@ import pandas as pd
 import pytest
 import torch
 
-from overparam.ensemble.two_layer import (
+from overparam.measure.phase import fit_phase_boundary
+from overparam.nets import output_weights
+from overparam.train import (
     Problems,
     feature_problems,
-    fit_phase_boundary,
-    output_weights,
     plan_buckets,
     sgd_indices,
     sphere_problems,
-    train_ensemble,
     train_module,
 )
+from overparam.train import train_two_layer_ensemble as train_ensemble
 
 CELLS = [(1, 3), (2, 2), (3, 7), (6, 4), (9, 12), (14, 5)]
 
@@ -220,7 +220,7 @@ def test_shared_input_problems_share_x_within_a_realization_only():
 
 
 def _record_chunk_shapes(monkeypatch):
-    from overparam.ensemble import two_layer
+    from overparam.train import two_layer_kernels as two_layer
 
     shapes = []
     init = two_layer._Chunk.__init__

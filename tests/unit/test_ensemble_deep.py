@@ -7,9 +7,10 @@ import pytest
 import torch
 from torch.func import functional_call, jacrev, vmap
 
-from overparam.deep_kernels import guo_empirical_ntk
-from overparam.ensemble.deep import DeepEnsemble, train_ensemble
-from overparam.models import DeepFCNet
+from overparam.measure.ntk import guo_empirical_ntk
+from overparam.nets import DeepEnsemble
+from overparam.train.deep_ensemble import train_ensemble
+from overparam.nets import DeepFCNet
 from overparam.train import train
 
 ALPHAS = [-2.0, -1.0, 0.0, 0.3]
@@ -213,7 +214,7 @@ def test_losses_metrics_and_probes():
 
 
 def test_run_grid_and_log_frame():
-    from overparam.ensemble.deep import log_frame, run_grid
+    from overparam.train.deep_ensemble import log_frame, run_grid
 
     X, y = _data(n=10)
     log, idx = run_grid(X, y, [-1.0, 0.0], [3, 4], width=16, depth=3, eta=1e-3, steps=4, record_every=2,

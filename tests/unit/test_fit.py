@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from overparam.fit import linear_rate, loglog_slope, steps_to_reach
+from overparam.measure.fit import linear_rate, loglog_slope, steps_to_reach
 
 
 def test_exact_power_law():

@@ -3,23 +3,20 @@ vs quadrature; the Khatri-Rao identity."""
 
 import math
 
-import numpy as np
 import pytest
 import torch
 
-from overparam.ensemble.two_layer import TwoLayerModule, output_weights, sphere_problems
-from overparam.jacobian import (
+from overparam.nets import TwoLayerModule, output_weights
+from overparam.train import sphere_problems
+from overparam.kernels.two_layer import (
     expected_gram_mc,
     expected_gram_quadrature,
-    jacobian,
-    jacobian_drift,
-    jacobian_gram,
-    jacobian_singular_values,
     khatri_rao_sigma_min_sq,
     lambda_x,
     relu_expected_gram,
-    sign_flip_fraction,
 )
+from overparam.measure.probes import sign_flip_fraction
+from overparam.measure.two_layer_jacobian import jacobian, jacobian_drift, jacobian_gram, jacobian_singular_values
 
 
 def _problem(n=12, k=7, d=5, seed=0):

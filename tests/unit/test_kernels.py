@@ -4,7 +4,8 @@ import pytest
 import torch
 
 from overparam import kernels
-from overparam.models import DeepFCNet, TwoLayerNet
+from overparam.measure import ntk
+from overparam.nets import DeepFCNet, TwoLayerNet
 
 
 def _unit(n, d, gen):
@@ -16,15 +17,15 @@ def test_closed_form_gram_equals_autograd_jacobian_gram(activation, gen):
     X = _unit(12, 5, gen)
     net = TwoLayerNet(5, 256, activation, generator=gen)
     J = torch.stack([torch.autograd.grad(net(X[i : i + 1])[0], net.W)[0].reshape(-1) for i in range(12)])
-    assert torch.allclose(kernels.two_layer_gram(net, X), J @ J.T, atol=1e-10, rtol=0)
+    assert torch.allclose(ntk.two_layer_gram(net, X), J @ J.T, atol=1e-10, rtol=0)
 
 
 def test_jacrev_loop_and_chunked_agree(gen):
     X = _unit(10, 4, gen)
     net = DeepFCNet.allen_zhu(4, 32, depth=2, generator=gen)
-    G_loop = kernels.empirical_ntk_gram(net, X, method="loop")
-    G_jac = kernels.empirical_ntk_gram(net, X, method="jacrev")
-    G_chunk = kernels.empirical_ntk_gram(net, X, method="jacrev", chunk_size=3, max_elements=1)
+    G_loop = ntk.empirical_ntk_gram(net, X, method="loop")
+    G_jac = ntk.empirical_ntk_gram(net, X, method="jacrev")
+    G_chunk = ntk.empirical_ntk_gram(net, X, method="jacrev", chunk_size=3, max_elements=1)
     assert torch.allclose(G_loop, G_jac, atol=1e-10)
     assert torch.allclose(G_chunk, G_jac, atol=1e-10)
     assert torch.allclose(G_jac, G_jac.T)
@@ -33,7 +34,7 @@ def test_jacrev_loop_and_chunked_agree(gen):
 def test_empirical_gram_of_two_layer_equals_closed_form(gen):
     X = _unit(9, 6, gen)
     net = TwoLayerNet(6, 128, generator=gen)
-    assert torch.allclose(kernels.empirical_ntk_gram(net, X), kernels.two_layer_gram(net, X), atol=1e-10)
+    assert torch.allclose(ntk.empirical_ntk_gram(net, X), ntk.two_layer_gram(net, X), atol=1e-10)
 
 
 def test_finite_width_gram_converges_to_h_infinity(gen):
@@ -42,7 +43,7 @@ def test_finite_width_gram_converges_to_h_infinity(gen):
     X = _unit(15, 8, gen)
     H_inf = kernels.relu_ntk_infinite(X)
     m = 200_000
-    H = kernels.two_layer_gram(TwoLayerNet(8, m, generator=gen), X)
+    H = ntk.two_layer_gram(TwoLayerNet(8, m, generator=gen), X)
     assert float((H - H_inf).abs().max()) < 5 / math.sqrt(m)
     assert torch.allclose(torch.diag(H_inf), torch.full((15,), 0.5))
 
@@ -78,4 +79,4 @@ def test_relu_fast_path_equals_generic_formula(gen):
     S = (X @ net.W.detach().T >= 0).double() * net.v
     # The float64 reference rounds each v_r^2 = 1/m product; the integer count does not. They agree
     # to a few ulps of the sum of m terms.
-    assert torch.allclose(kernels.two_layer_gram(net, X), (X @ X.T) * (S @ S.T), atol=1e-12, rtol=0)
+    assert torch.allclose(ntk.two_layer_gram(net, X), (X @ X.T) * (S @ S.T), atol=1e-12, rtol=0)

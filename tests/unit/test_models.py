@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import torch
 
-from overparam.models import DeepFCNet, TwoLayerNet
+from overparam.nets import DeepFCNet, TwoLayerNet
 
 
 def test_two_layer_forward_matches_formula(gen):

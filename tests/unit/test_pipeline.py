@@ -7,8 +7,8 @@ import nbformat
 import pytest
 import torch
 
-from overparam import pipeline
-from overparam.__main__ import main
+from overparam.book import pipeline
+from overparam.book.cli import main
 
 HEADER = """\
 ---

@@ -7,7 +7,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from overparam import plotting  # noqa: E402
-from overparam.fit import loglog_slope  # noqa: E402
+from overparam.measure.fit import loglog_slope  # noqa: E402
 
 
 def test_mean_std_curves_draws_group_means_and_stds():

@@ -2,8 +2,8 @@ import math
 
 import torch
 
-from overparam import probes
-from overparam.models import DeepFCNet, TwoLayerNet
+from overparam.measure import probes
+from overparam.nets import DeepFCNet, TwoLayerNet
 
 
 def test_probes_are_zero_at_init(gen):

@@ -7,7 +7,9 @@ import numpy as np
 import pytest
 import torch
 
-from overparam import random_features as rf
+from overparam import data
+from overparam.kernels import random_features as rf
+from overparam.train import output_layer as rft
 from overparam.data import min_separation
 
 
@@ -67,7 +69,7 @@ def test_lambda_tilde_is_min_eigenvalue_and_symmetric():
 
 @pytest.mark.parametrize("delta", [1e-3, 0.05, 0.7, 1.5])
 def test_near_duplicate_hits_delta_exactly(delta):
-    X = rf.near_duplicate_sphere(30, 10, delta, np.random.default_rng(7))
+    X = data.near_duplicate_sphere(30, 10, delta, np.random.default_rng(7))
     assert X.shape == (30, 10)
     assert np.allclose(np.linalg.norm(X, axis=1), 1.0, atol=1e-14)
     assert np.linalg.norm(X[0] - X[-1]) == pytest.approx(delta, rel=1e-9, abs=1e-14)
@@ -77,11 +79,11 @@ def test_near_duplicate_hits_delta_exactly(delta):
 
 
 def test_near_duplicate_background_does_not_depend_on_delta():
-    A = rf.near_duplicate_sphere(20, 5, 0.01, np.random.default_rng(3))
-    B = rf.near_duplicate_sphere(20, 5, 0.5, np.random.default_rng(3))
+    A = data.near_duplicate_sphere(20, 5, 0.01, np.random.default_rng(3))
+    B = data.near_duplicate_sphere(20, 5, 0.5, np.random.default_rng(3))
     assert np.array_equal(A[:-1], B[:-1])
     with pytest.raises(ValueError):
-        rf.near_duplicate_sphere(20, 5, 2.5)
+        data.near_duplicate_sphere(20, 5, 2.5)
 
 
 @pytest.mark.parametrize("activation", ["relu", "softplus"])
@@ -91,11 +93,11 @@ def test_rank_fact_and_interpolation(activation):
     y = torch.randn(n, generator=torch.Generator().manual_seed(6), dtype=torch.float64)
     g = torch.Generator().manual_seed(8)
     for k in (5, 20, 39):
-        f = rf.random_features_fit(X, y, k, activation, g)
+        f = rft.random_features_fit(X, y, k, activation, g)
         assert not f.full_rank and abs(f.lam_min) <= f.floor  # rank <= k < n: numerical zero
         assert f.rel_residual > 1e-3                            # cannot interpolate n generic labels
     for k in (40, 60, 400):
-        f = rf.random_features_fit(X, y, k, activation, g)
+        f = rft.random_features_fit(X, y, k, activation, g)
         assert f.full_rank and f.lam_min_over_k > 0
         assert f.rel_residual < 1e-6                            # the minimum-norm solution interpolates
 
@@ -104,8 +106,8 @@ def test_fit_is_minimum_norm_and_matches_pinv():
     n, k = 20, 50
     X = _sphere(n, 6, 9)
     y = torch.randn(n, generator=torch.Generator().manual_seed(10), dtype=torch.float64)
-    f = rf.random_features_fit(X, y, k, "relu", torch.Generator().manual_seed(11))
-    Phi = rf.random_features(X, k, "relu", torch.Generator().manual_seed(11))
+    f = rft.random_features_fit(X, y, k, "relu", torch.Generator().manual_seed(11))
+    Phi = rft.random_features(X, k, "relu", torch.Generator().manual_seed(11))
     v = torch.linalg.pinv(Phi) @ y
     assert f.v_norm == pytest.approx(float(v.norm()), rel=1e-8)
     assert f.lam_min_over_k == pytest.approx(float(torch.linalg.eigvalsh(Phi @ Phi.T)[0]) / k, rel=1e-8)
@@ -115,6 +117,6 @@ def test_lambda_min_over_k_approaches_lambda_tilde():
     X = _sphere(20, 10, 12)
     lt = rf.lambda_tilde(X, "relu")
     g = torch.Generator().manual_seed(13)
-    vals = [rf.random_features_fit(X, torch.ones(20, dtype=torch.float64), 40_000, "relu", g).lam_min_over_k
+    vals = [rft.random_features_fit(X, torch.ones(20, dtype=torch.float64), 40_000, "relu", g).lam_min_over_k
             for _ in range(3)]
     assert abs(np.median(vals) / lt - 1) < 0.1

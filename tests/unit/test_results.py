@@ -3,7 +3,7 @@ import json
 import numpy as np
 import pytest
 
-from overparam.results import Results, atomic_write_text, load_results
+from overparam.book.results import Results, atomic_write_text, load_results
 
 
 def test_round_trip_and_strict_json(tmp_path):

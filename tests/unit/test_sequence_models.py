@@ -5,7 +5,8 @@ import math
 import pytest
 import torch
 
-from overparam.sequence_models import LeakyHead, LSTMClassifier, PatchTransformer, Table7CNN, train_classifier
+from overparam.nets.sequence import LeakyHead, LSTMClassifier, PatchTransformer, Table7CNN
+from overparam.train.classifier import train_classifier
 
 
 def test_table5_sizes():

@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 import torch
 
-from overparam import probes
-from overparam.models import TwoLayerNet
+from overparam.measure import probes
+from overparam.nets import TwoLayerNet
 from overparam.train import DivergenceError, loss_value, train
 
 

@@ -1,0 +1,183 @@
+"""``Chapter``: the one object a chapter notebook touches.
+
+It validates the injected parameters (profile, device, seed, out_dir) before any compute, selects the
+active row of the chapter's size table, hands out seeded generators, and collects checks, glued numbers,
+figures and tables into ``out_dir`` and its ``results.json``.
+"""
+
+from __future__ import annotations
+
+import platform
+import time
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any, Mapping
+
+import numpy as np
+import pandas as pd
+import torch
+
+from .. import __version__
+from . import plotting
+from .results import Results, atomic_write_text
+from ..runtime import resolve_device
+
+__all__ = ["PROFILES", "DEVICES", "validate_profile", "validate_device", "Chapter"]
+
+
+PROFILES = ("quick", "paper")
+DEVICES = ("auto", "cpu", "cuda")
+
+
+def validate_profile(profile: str) -> str:
+    if profile not in PROFILES:
+        raise ValueError(f"unknown profile {profile!r}; valid profiles: {', '.join(PROFILES)}")
+    return profile
+
+
+def validate_device(device: str) -> str:
+    if not (device in DEVICES or (isinstance(device, str) and device.startswith("cuda:"))):
+        raise ValueError(f"unknown device {device!r}; valid devices: {', '.join(DEVICES)} (or cuda:N)")
+    return device
+
+
+def _glue(key: str, value: Any) -> None:
+    try:
+        from myst_nb import glue
+    except ImportError:  # outside a notebook toolchain: gluing is only for the rendered book
+        return
+    glue(key, value, display=False)
+
+
+def _show_verdict(title: str, entry: dict) -> None:
+    """Show the verdict under the cell that computed it, so the page states it where it is measured."""
+    try:
+        from IPython import get_ipython
+        from IPython.display import Markdown, display
+    except ImportError:
+        return
+    if get_ipython() is None:
+        return
+    mark = "✅ **PASS**" if entry["verdict"] == "pass" else "❌ **FAIL**"
+    display(Markdown(f"{mark} — *{title}*: {entry['reason']}"))
+
+
+class Chapter:
+    """Context of one executed chapter.
+
+    ``threads``: torch CPU threads; by default 1 on the CPU under the quick profile, torch's default
+    otherwise.
+
+    ``sizes`` maps each size name to its value per profile, e.g. ``{"n": {"quick": 40, "paper": 1000}}``;
+    the active values are ``ch.sizes.n``. Every profile must give every size, so the paper's value is
+    always on the page next to the scaled-down one.
+    """
+
+    def __init__(
+        self,
+        name: str,
+        *,
+        profile: str,
+        device: str,
+        seed: int,
+        out_dir: str | Path,
+        sizes: Mapping[str, Mapping[str, Any]],
+        threads: int | None = None,
+    ):
+        self.name = name
+        self.profile = validate_profile(profile)
+        validate_device(device)
+        if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+            raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
+        self.seed = int(seed)
+        missing = {k: [p for p in PROFILES if p not in row] for k, row in sizes.items()}
+        missing = {k: v for k, v in missing.items() if v}
+        if missing:
+            raise ValueError(f"size table is missing profiles: {missing}")
+        self.size_table = {k: dict(v) for k, v in sizes.items()}
+        self.sizes = SimpleNamespace(**{k: v[profile] for k, v in sizes.items()})
+        self.device = resolve_device(device)
+        # Small tensors on a CPU (the quick profile's regime) run fastest and reproducibly on one
+        # thread; on a shared machine torch's default thread pool can be hundreds of times slower.
+        if threads is None and self.device.type == "cpu" and self.profile == "quick":
+            threads = 1
+        if threads:
+            torch.set_num_threads(int(threads))
+        self.out_dir = Path(out_dir)
+        self.out_dir.mkdir(parents=True, exist_ok=True)
+        self._t0 = time.time()
+        self.results = Results(
+            name,
+            meta={
+                "profile": self.profile,
+                "device": str(self.device),
+                "device_requested": device,
+                "seed": self.seed,
+                "torch_threads": torch.get_num_threads(),
+                "versions": {
+                    "overparam": __version__,
+                    "python": platform.python_version(),
+                    "torch": torch.__version__,
+                    "numpy": np.__version__,
+                },
+            },
+            config={k: v[profile] for k, v in sizes.items()},
+        )
+        plotting.use_style()
+
+    # -- randomness -------------------------------------------------------------------------------
+    def generator(self, offset: int = 0) -> torch.Generator:
+        """A CPU torch.Generator seeded with seed*10_000 + offset (models sample on the CPU, then move)."""
+        return torch.Generator().manual_seed(self.seed * 10_000 + offset)
+
+    def rng(self, offset: int = 0) -> np.random.Generator:
+        return np.random.default_rng(self.seed * 10_000 + offset)
+
+    # -- what the page shows ----------------------------------------------------------------------
+    def sizes_table(self) -> pd.DataFrame:
+        df = pd.DataFrame(self.size_table).T[list(PROFILES)]
+        df.index.name = "size"
+        return df.astype(str)
+
+    def glue(self, key: str, value: Any) -> Any:
+        """Make ``value`` quotable in the prose as {glue:text}`key` and keep it in results.json."""
+        if hasattr(value, "item") and getattr(value, "ndim", 1) == 0:
+            value = value.item()
+        self.results.values[key] = value
+        _glue(key, value)
+        return value
+
+    def check(self, key: str, *, title: str, measured, predicted, passed: bool, reason: str, **extra):
+        """Record a theorem-level check; its verdict is glued as ``<key>_verdict`` for the prose."""
+        entry = self.results.check(
+            key, title=title, measured=measured, predicted=predicted, passed=passed, reason=reason, **extra
+        )
+        _glue(f"{key}_verdict", entry["verdict"].upper())
+        _show_verdict(title, entry)
+        return entry
+
+    def figure(self, fig, name: str, data) -> dict[str, Path]:
+        paths = plotting.save_figure(fig, name, self.out_dir / "figures", data=data)
+        if f"figures/{name}.png" not in self.results.figures:
+            self.results.figures.append(f"figures/{name}.png")
+        return paths
+
+    def table(self, df: pd.DataFrame, name: str, floatfmt: str = ".4g") -> pd.DataFrame:
+        tdir = self.out_dir / "tables"
+        atomic_write_text(tdir / f"{name}.csv", df.to_csv(index=True))
+        atomic_write_text(tdir / f"{name}.md", df.to_markdown(floatfmt=floatfmt) + "\n")
+        self.results.tables.append(f"tables/{name}.csv")
+        return df
+
+    def summary_table(self) -> pd.DataFrame:
+        rows = [
+            {"check": k, "claim": c["title"], "measured": c["measured"], "predicted": c["predicted"],
+             "verdict": c["verdict"], "why": c["reason"]}
+            for k, c in self.results.checks.items()
+        ]
+        return pd.DataFrame(rows).set_index("check")
+
+    def finish(self) -> Path:
+        """Write results.json (atomically) with the wall time; call once, in the last cell."""
+        self.results.meta["wall_time_s"] = round(time.time() - self._t0, 2)
+        return self.results.save(self.out_dir / "results.json")

@@ -1,0 +1,112 @@
+"""The chapter's results record: theorem-level checks, figures, tables, saved atomically as JSON.
+
+``results.json`` is what the tests read. Each check carries the measured value, what the theory
+predicts, a verdict computed from the two, and a one-line reason, so a reader of the JSON alone knows
+what was tested and why it passed or failed.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+__all__ = ["VERDICTS", "to_jsonable", "atomic_write_text", "Results", "load_results"]
+
+
+VERDICTS = ("pass", "fail")
+
+
+def to_jsonable(value: Any) -> Any:
+    """numpy/torch scalars and arrays -> plain Python; non-finite floats -> None (strict JSON)."""
+    if hasattr(value, "detach"):
+        value = value.detach().cpu().numpy()
+    if isinstance(value, np.ndarray):
+        return [to_jsonable(v) for v in value.tolist()]
+    if isinstance(value, (np.floating, float)):
+        v = float(value)
+        return v if math.isfinite(v) else None
+    if isinstance(value, (np.integer,)):
+        return int(value)
+    if isinstance(value, (np.bool_,)):
+        return bool(value)
+    if isinstance(value, dict):
+        return {str(k): to_jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [to_jsonable(v) for v in value]
+    return value
+
+
+def atomic_write_text(path: str | Path, text: str) -> None:
+    """Write to a temporary file beside ``path`` and rename it over: readers never see half a file."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+class Results:
+    def __init__(self, chapter: str, meta: dict | None = None, config: dict | None = None):
+        self.chapter = chapter
+        self.meta: dict = {"chapter": chapter, **(meta or {})}
+        self.config: dict = dict(config or {})
+        self.checks: dict[str, dict] = {}
+        self.figures: list[str] = []
+        self.tables: list[str] = []
+        self.values: dict[str, Any] = {}
+
+    def check(
+        self,
+        key: str,
+        *,
+        title: str,
+        measured: Any,
+        predicted: Any,
+        passed: bool,
+        reason: str,
+        **extra: Any,
+    ) -> dict:
+        """Record one theorem-level check. ``passed`` must be computed from the measurement."""
+        if key in self.checks:
+            raise KeyError(f"check {key!r} recorded twice")
+        entry = {
+            "title": title,
+            "measured": to_jsonable(measured),
+            "predicted": to_jsonable(predicted),
+            "verdict": "pass" if bool(passed) else "fail",
+            "reason": reason,
+            **to_jsonable(extra),
+        }
+        self.checks[key] = entry
+        return entry
+
+    def as_dict(self) -> dict:
+        return {
+            "meta": to_jsonable(self.meta),
+            "config": to_jsonable(self.config),
+            "checks": self.checks,
+            "figures": list(self.figures),
+            "tables": list(self.tables),
+            "values": to_jsonable(self.values),
+        }
+
+    def save(self, path: str | Path) -> Path:
+        path = Path(path)
+        atomic_write_text(path, json.dumps(self.as_dict(), indent=2, allow_nan=False) + "\n")
+        return path
+
+
+def load_results(path: str | Path) -> dict:
+    with open(path) as f:
+        return json.load(f)

@@ -1,0 +1,182 @@
+"""Infinite-width kernels of one-hidden-layer networks, in float64.
+
+* H^infinity (Du et al. 2019) = Sigma(X) for ReLU (Oymak & Soltanolkotabi 2020, Def. 6.1):
+  H_ij = rho_ij (pi - arccos rho_ij) / (2 pi), rho_ij = x_i^T x_j (``relu_ntk_infinite``);
+* the expected Jacobian Gram Sigma(X) = E_w[(phi'(X w) phi'(X w)^T) ⊙ (X X^T)] for any activation,
+  entrywise rho_ij K(rho_ij) with K(rho) = E[phi'(u) phi'(v)], corr(u, v) = rho: closed form for ReLU,
+  2-D Gauss-Hermite quadrature (``pair_kernel_quadrature``) or Monte Carlo with a standard error otherwise;
+  lambda(X) = lambda_min(Sigma(X));
+* ``gram_min_eigenvalue``: the smallest eigenvalue of a Gram matrix, always in float64.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+import torch
+
+from ..nets.activations import activation_pair
+
+__all__ = ["relu_expected_gram", "pair_kernel_quadrature", "expected_gram_quadrature", "MCGram", "expected_gram_mc", "expected_gram", "lambda_x", "khatri_rao_sigma_min_sq", "relu_ntk_infinite", "gram_min_eigenvalue"]
+
+
+def _t(a) -> torch.Tensor:
+    return torch.as_tensor(a).to(torch.float64)
+
+
+
+# ----------------------------------------------------------------------------------- expected Jacobian Gram
+def _gram_rho(X) -> torch.Tensor:
+    X = _t(X)
+    return (X @ X.T).clamp(-1.0, 1.0)
+
+
+def relu_expected_gram(X) -> torch.Tensor:
+    """Sigma(X) for ReLU in closed form: Sigma_ij = rho_ij (pi - arccos rho_ij) / (2 pi)
+    (= Du et al.'s H^infinity)."""
+    R = _gram_rho(X)
+    return R * (math.pi - torch.arccos(R)) / (2 * math.pi)
+
+
+def pair_kernel_quadrature(R, f: Callable[[torch.Tensor], torch.Tensor], nodes: int = 64,
+                           chunk: int = 4096) -> torch.Tensor:
+    """K_f(R_ij) = E[f(u) f(v)] with (u, v) standard normal of correlation R_ij, for every entry of the
+    symmetric matrix R, by 2-D Gauss-Hermite quadrature (u = z1, v = rho z1 + sqrt(1 - rho^2) z2), computed
+    on the upper triangle only.
+
+    ``f`` maps a tensor to a tensor elementwise: phi for Sigma~(X), phi' for the Jacobian's Sigma(X) (which
+    is R ⊙ K_{phi'}(R), ``expected_gram_quadrature``; ``random_features`` uses phi).
+    Accurate for smooth f (softplus and its derivative); a kink (ReLU) or a step is resolved poorly, use
+    the closed forms for those."""
+    R = _t(R)
+    z, w = np.polynomial.hermite_e.hermegauss(nodes)
+    w = torch.as_tensor(w / w.sum())
+    z = torch.as_tensor(z)
+    Z1, Z2 = torch.meshgrid(z, z, indexing="ij")
+    W2 = (w[:, None] * w[None, :]).reshape(-1)
+    Z1, Z2 = Z1.reshape(-1), Z2.reshape(-1)
+    f1 = f(Z1) * W2
+    iu = torch.triu_indices(R.shape[0], R.shape[0])
+    rho = R[iu[0], iu[1]].clamp(-1.0, 1.0)
+    K = torch.empty_like(rho)
+    for s in range(0, rho.numel(), chunk):
+        r = rho[s : s + chunk, None]
+        V = r * Z1[None, :] + torch.sqrt(1 - r**2) * Z2[None, :]
+        K[s : s + chunk] = (f(V) * f1[None, :]).sum(1)
+    out = torch.zeros_like(R)
+    out[iu[0], iu[1]] = K
+    return out + out.T - torch.diag(torch.diagonal(out))
+
+
+def expected_gram_quadrature(X, activation: str, nodes: int = 64, chunk: int = 4096) -> torch.Tensor:
+    """Sigma(X) by 2-D Gauss-Hermite quadrature of K(rho) = E[phi'(u) phi'(v)] at every rho_ij
+    (``pair_kernel_quadrature``). Accurate for smooth phi' (softplus); use the closed form for
+    ReLU, whose step-function derivative quadrature resolves poorly."""
+    R = _gram_rho(X)
+    return R * pair_kernel_quadrature(R, lambda z: activation_pair(z, activation)[1], nodes=nodes, chunk=chunk)
+
+
+@dataclass(frozen=True)
+class MCGram:
+    """A Monte Carlo estimate of Sigma(X) and of lambda(X) = lambda_min(Sigma(X)).
+
+    lam: lambda_min of the Monte Carlo mean; lam_se: its standard error by the delta method (the spread of
+    the per-sample Rayleigh quotients u^T A_m u at the bottom eigenvector u). lambda_min is concave, so the
+    estimate is biased low by O(1/M); the bias is not in lam_se. entry_se: the largest entrywise standard
+    error of Sigma."""
+
+    Sigma: torch.Tensor
+    lam: float
+    lam_se: float
+    entry_se: float
+    samples: int
+
+
+def expected_gram_mc(X, activation: str, samples: int = 100_000, generator: torch.Generator | None = None,
+                     chunk: int = 8192) -> MCGram:
+    """Sigma(X) = E_w[(phi'(Xw) phi'(Xw)^T) ⊙ XX^T] averaged over ``samples`` draws w ~ N(0, I_d)."""
+    X = _t(X)
+    n, d = X.shape
+    G = X @ X.T
+    if generator is None:
+        generator = torch.Generator().manual_seed(int(torch.randint(2**62, (1,))))
+    state = generator.get_state()
+
+    def batches():
+        done = 0
+        while done < samples:
+            m = min(chunk, samples - done)
+            Wm = torch.randn(m, d, generator=generator, dtype=torch.float64)
+            yield activation_pair(X @ Wm.T, activation)[1]  # n x m
+            done += m
+
+    S1 = torch.zeros(n, n, dtype=torch.float64)
+    S2 = torch.zeros(n, n, dtype=torch.float64)
+    for A in batches():
+        S1 += A @ A.T
+        S2 += (A**2) @ (A**2).T
+    mean = S1 / samples
+    Sigma = mean * G
+    var = (S2 / samples - mean**2).clamp_min(0) * G**2
+    ev, U = torch.linalg.eigh(Sigma)
+    u = U[:, 0]
+    # second pass over the same draws: per-sample Rayleigh quotient at the bottom eigenvector,
+    # u^T [(a a^T) ⊙ G] u = (u ⊙ a)^T G (u ⊙ a) = ||X^T (u ⊙ a)||^2
+    after = generator.get_state()
+    generator.set_state(state)
+    q = torch.cat([((X.T @ (u[:, None] * A)) ** 2).sum(0) for A in batches()])
+    generator.set_state(after)
+    lam_se = float(q.std() / math.sqrt(samples))
+    return MCGram(Sigma, float(ev[0]), lam_se, float(var.max().sqrt() / math.sqrt(samples)), samples)
+
+
+def expected_gram(X, activation: str, method: str = "auto", **kw) -> torch.Tensor:
+    """Sigma(X). method: "closed" (ReLU), "quadrature" (smooth activations), "mc", or "auto" (closed form
+    for ReLU, quadrature otherwise)."""
+    if method == "auto":
+        method = "closed" if activation == "relu" else "quadrature"
+    if method == "closed":
+        if activation != "relu":
+            raise ValueError(f"no closed form for {activation!r}; use method='quadrature' or 'mc'")
+        return relu_expected_gram(X)
+    if method == "quadrature":
+        return expected_gram_quadrature(X, activation, **kw)
+    if method == "mc":
+        return expected_gram_mc(X, activation, **kw).Sigma
+    raise ValueError(f"unknown method {method!r}; valid: auto, closed, quadrature, mc")
+
+
+def lambda_x(X, activation: str, method: str = "auto", **kw) -> float:
+    """lambda(X) = lambda_min(Sigma(X)), the quantity the paper's theorems are stated with."""
+    return float(torch.linalg.eigvalsh(expected_gram(X, activation, method, **kw))[0])
+
+
+def khatri_rao_sigma_min_sq(X, r: int = 2) -> float:
+    """sigma_min^2 of the r-fold row-wise Khatri-Rao power X^{*r} (n x d^r), as lambda_min((X X^T)^{⊙r})
+    without forming X^{*r}. Exactly 0 when n exceeds rank X^{*r} <= C(d + r - 1, r) (for r = 2:
+    n > d(d+1)/2), where the computed eigenvalue is round-off."""
+    X = _t(X)
+    n, d = X.shape
+    if n > math.comb(d + r - 1, r):
+        return 0.0
+    return float(torch.linalg.eigvalsh((X @ X.T) ** r)[0].clamp_min(0))
+def relu_ntk_infinite(X: torch.Tensor) -> torch.Tensor:
+    """Du et al. (2019)'s H∞: E_w[x_i^T x_j 1{w^T x_i >= 0, w^T x_j >= 0}], w ~ N(0, I).
+
+    = x_i^T x_j (pi - arccos(cos theta_ij)) / (2 pi), the limit of ``two_layer_gram`` for ReLU as m -> ∞.
+    """
+    X64 = X.to(torch.float64)
+    inner = X64 @ X64.T
+    norms = X64.norm(dim=1)
+    cos = (inner / torch.outer(norms, norms)).clamp(-1.0, 1.0)
+    return inner * (math.pi - torch.arccos(cos)) / (2 * math.pi)
+
+
+def gram_min_eigenvalue(G: torch.Tensor) -> float:
+    """Smallest eigenvalue of a symmetric Gram matrix, computed in float64."""
+    G64 = G.detach().to(torch.float64)
+    G64 = 0.5 * (G64 + G64.T)
+    return float(torch.linalg.eigvalsh(G64)[0])

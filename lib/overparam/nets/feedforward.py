@@ -1,0 +1,144 @@
+"""The papers' networks, with their exact initialisation and scaling.
+
+Both classes are plain ``nn.Module``s: the trained weights are ``nn.Parameter``s and everything the
+papers keep fixed (output layer, input layer) is a buffer, so ``model.parameters()`` is exactly the
+set that gradient descent moves and the set the NTK is taken over.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+
+import torch
+from torch import nn
+
+from . import activations
+
+__all__ = ["check_size", "TwoLayerNet", "DeepFCNet"]
+
+
+
+def check_size(name: str, value: int, minimum: int = 1) -> int:
+    """Reject a non-integer or too-small size before any tensor is allocated."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be an integer, got {value!r}")
+    value = int(value)
+    if value < minimum:
+        raise ValueError(f"{name} must be >= {minimum}, got {value}")
+    return value
+
+
+def _normal(shape, std, generator, dtype, device):
+    # Sample on the CPU with the given generator, then move: the same seed gives the same
+    # network on every device (CUDA generators draw different streams).
+    t = torch.randn(*shape, generator=generator, dtype=dtype) * std
+    return t.to(device)
+
+
+class TwoLayerNet(nn.Module):
+    """One-hidden-layer network in the NTK scaling (Du et al. 2019; Oymak & Soltanolkotabi 2020).
+
+    f(x) = sum_r v_r sigma(w_r^T x), w_r ~ N(0, I_d) trained, v_r = ±1/sqrt(m) fixed (Rademacher).
+    With the loss 1/2 sum_i (f(x_i) - y_i)^2 this is exactly Du et al.'s setting, whose Gram matrix is
+    H_ij = x_i^T x_j (1/m) sum_r sigma'(w_r^T x_i) sigma'(w_r^T x_j).
+    """
+
+    def __init__(
+        self,
+        d: int,
+        m: int,
+        activation: str = "relu",
+        alpha: float | None = None,
+        generator: torch.Generator | None = None,
+        dtype: torch.dtype = torch.float64,
+        device: str | torch.device = "cpu",
+    ):
+        super().__init__()
+        self.d = check_size("input dimension d", d)
+        self.m = check_size("width m", m)
+        self.activation_name = activation
+        self.sigma, self.sigma_prime = activations.get(activation, alpha)
+        self.W = nn.Parameter(_normal((self.m, self.d), 1.0, generator, dtype, device))
+        signs = torch.randint(0, 2, (self.m,), generator=generator).to(dtype) * 2 - 1
+        self.register_buffer("v", (signs / math.sqrt(self.m)).to(device))
+
+    def preactivations(self, X: torch.Tensor) -> torch.Tensor:
+        return X @ self.W.T
+
+    def forward(self, X: torch.Tensor) -> torch.Tensor:
+        return self.sigma(self.preactivations(X)) @ self.v
+
+
+class DeepFCNet(nn.Module):
+    """Deep fully connected network with a fixed input layer A and a fixed output layer B.
+
+    h_0 = phi(A x) ("relu" input layer, Allen-Zhu et al. 2019) or h_0 = A x ("linear", Guo et al. 2024);
+    h_l = sigma_alpha(W_l h_{l-1}) for l = 1..L with the rescaled leaky ReLU (alpha = 0 is ReLU);
+    y = B h_L. Only W_1..W_L are trained. Standard (He) parameterisation, no 1/sqrt(m) factors:
+    A ~ N(0, 2/m) for a ReLU input layer and N(0, 1/m) for a linear one, W_l ~ N(0, 2/m), B ~ N(0, 1/d_out).
+    The NTK therefore grows like m and the step size must scale like 1/m.
+    """
+
+    def __init__(
+        self,
+        d_in: int,
+        m: int,
+        depth: int,
+        d_out: int = 1,
+        alpha: float = 0.0,
+        input_layer: str = "relu",
+        generator: torch.Generator | None = None,
+        dtype: torch.dtype = torch.float64,
+        device: str | torch.device = "cpu",
+    ):
+        super().__init__()
+        self.d_in = check_size("input dimension d_in", d_in)
+        self.m = check_size("width m", m)
+        self.depth = check_size("depth L", depth)
+        self.d_out = check_size("output dimension d_out", d_out)
+        if input_layer not in ("relu", "linear"):
+            raise ValueError(f"input_layer must be 'relu' or 'linear', got {input_layer!r}")
+        self.alpha = float(alpha)
+        self.input_layer = input_layer
+        self.sigma, self.sigma_prime = activations.get("leaky_relu", self.alpha)
+        a_var = 2.0 / self.m if input_layer == "relu" else 1.0 / self.m
+        self.register_buffer("A", _normal((self.m, self.d_in), math.sqrt(a_var), generator, dtype, device))
+        self.hidden = nn.ParameterList(
+            nn.Parameter(_normal((self.m, self.m), math.sqrt(2.0 / self.m), generator, dtype, device))
+            for _ in range(self.depth)
+        )
+        self.register_buffer(
+            "B", _normal((self.d_out, self.m), math.sqrt(1.0 / self.d_out), generator, dtype, device)
+        )
+
+    @classmethod
+    def allen_zhu(cls, d_in: int, m: int, depth: int, d_out: int = 1, **kw) -> "DeepFCNet":
+        """Allen-Zhu, Li & Song (2019), Def. 2.3: ReLU input layer, ReLU hidden layers."""
+        return cls(d_in, m, depth, d_out, alpha=0.0, input_layer="relu", **kw)
+
+    @classmethod
+    def guo(cls, d_in: int, m: int, depth: int, d_out: int = 1, alpha: float = 0.0, **kw) -> "DeepFCNet":
+        """Guo, Li & Lerman (2024), Algorithm 1: linear input layer, rescaled leaky-ReLU hidden layers."""
+        return cls(d_in, m, depth, d_out, alpha=alpha, input_layer="linear", **kw)
+
+    def _input(self, X: torch.Tensor) -> torch.Tensor:
+        g = X @ self.A.T
+        return torch.clamp_min(g, 0.0) if self.input_layer == "relu" else g
+
+    def preactivations(self, X: torch.Tensor) -> list[torch.Tensor]:
+        """Pre-activations g_l = W_l h_{l-1} of every trained layer, each (n, m)."""
+        h = self._input(X)
+        out = []
+        for W in self.hidden:
+            g = h @ W.T
+            out.append(g)
+            h = self.sigma(g)
+        return out
+
+    def forward(self, X: torch.Tensor) -> torch.Tensor:
+        h = self._input(X)
+        for W in self.hidden:
+            h = self.sigma(h @ W.T)
+        y = h @ self.B.T
+        return y[:, 0] if self.d_out == 1 else y

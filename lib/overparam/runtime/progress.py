@@ -1,0 +1,67 @@
+"""Progress bars for long loops, shown in the terminal that runs the pipeline and never on a page.
+
+A chapter executed by the pipeline runs in a Jupyter kernel whose stderr becomes cell output, so a
+progress bar written there would land on the book's page. The pipeline therefore sets
+``OVERPARAM_PROGRESS`` to a file it tails to its own terminal (or to ``off``); ``progress`` writes its
+bars there. Run by hand (a script, an interactive session) with the variable unset, the bars go to
+stderr as usual.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import warnings
+from typing import Iterable, TypeVar
+
+from tqdm import tqdm
+from tqdm.std import TqdmWarning
+
+__all__ = ["progress", "ENV"]
+
+ENV = "OVERPARAM_PROGRESS"
+T = TypeVar("T")
+_stream = None
+
+
+def _target():
+    """The stream progress goes to, or None when it is switched off."""
+    global _stream
+    where = os.environ.get(ENV, "")
+    if where == "off":
+        return None
+    if not where:
+        return sys.stderr
+    if _stream is None or _stream.name != where:
+        _stream = open(where, "a", buffering=1)  # noqa: SIM115 (kept open for the kernel's lifetime)
+    return _stream
+
+
+def progress(iterable: Iterable[T] | None = None, *, total: int | None = None, desc: str = "",
+             enabled: bool = True, **kw) -> tqdm:
+    """A ``tqdm`` bar on the pipeline's terminal (see the module docstring).
+
+    Parameters
+    ----------
+    iterable : iterable, optional
+        What to iterate over; None for a bar updated by hand (``bar.update(k)``).
+    total : int, optional
+        Number of items, when ``iterable`` has no length.
+    desc : str
+        Label shown before the bar.
+    enabled : bool
+        False gives a silent bar with the same interface.
+    **kw
+        Passed to ``tqdm`` (``leave``, ``mininterval``, ...).
+
+    Returns
+    -------
+    tqdm
+    """
+    target = _target()
+    with warnings.catch_warnings():
+        # tqdm warns when it cannot draw a widget in a notebook; the plain text bar is what we want
+        warnings.simplefilter("ignore", TqdmWarning)
+        return tqdm(iterable, total=total, desc=desc, file=target if target is not None else sys.stderr,
+                    disable=not enabled or target is None, dynamic_ncols=False, ncols=100,
+                    mininterval=kw.pop("mininterval", 1.0), **kw)
