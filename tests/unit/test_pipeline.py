@@ -36,11 +36,16 @@ out_dir = "_scratch"
 
 GOOD = HEADER + """
 ```{{code-cell}} ipython3
+import warnings
 from overparam import Chapter
+from overparam.book.checks import within
+from overparam.runtime import progress
 ch = Chapter("{name}", profile=profile, device=device, seed=seed, out_dir=out_dir,
              sizes={{"n": {{"quick": 2, "paper": 9}}}})
-ch.check("twice", title="2 * n", measured=2 * ch.sizes.n, predicted=4, passed=2 * ch.sizes.n == 4,
-         reason="arithmetic")
+for _ in progress(range(3), desc="a bar for the terminal"):
+    pass
+warnings.warn("a warning for whoever runs the book")
+ch.check("twice", within(2 * ch.sizes.n, 4, 0), title="2 * n", reason="arithmetic")
 ch.finish()
 print("{marker}")
 ```
@@ -82,6 +87,9 @@ def test_run_cache_and_tidy_notebook(book):
     injected = [c for c in nb.cells if "injected-parameters" in c.metadata.get("tags", [])]
     assert injected and "remove-cell" in injected[0].metadata["tags"]
     assert "papermill" not in nb.metadata and all("execution" not in c.metadata for c in nb.cells)
+    # the progress bar and the warning went to the terminal, not onto the page
+    streams = [o for c in nb.cells for o in c.get("outputs", []) if o.get("output_type") == "stream"]
+    assert [o["text"] for o in streams] == ["v1\n"], streams
     results = json.loads((book.out / "alpha" / "results.json").read_text())
     assert results["checks"]["twice"]["verdict"] == "pass"
     assert pipeline.chapter_state(book, "alpha", "quick", "cpu", 0) == "fresh"
@@ -171,3 +179,10 @@ def test_toc_order(book):
           - file: chapters/zeta
         """))
     assert pipeline.list_chapters(book) == ["mid", "zeta", "alpha"]
+
+
+def test_progress_and_warnings_reach_the_terminal(book, capfd):
+    write(book.root, "gamma", GOOD)
+    pipeline.run(book, profile="quick", device="cpu", chapters=["gamma"], progress=True, echo=lambda *a: None)
+    err = capfd.readouterr().err
+    assert "a bar for the terminal" in err and "a warning for whoever runs the book" in err

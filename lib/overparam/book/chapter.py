@@ -18,9 +18,10 @@ import pandas as pd
 import torch
 
 from .. import __version__
+from ..runtime import derive_seed, resolve_device, route_warnings_to_terminal
 from . import plotting
+from .checks import Condition
 from .results import Results, atomic_write_text
-from ..runtime import resolve_device
 
 __all__ = ["PROFILES", "DEVICES", "validate_profile", "validate_device", "Chapter"]
 
@@ -58,7 +59,7 @@ def _show_verdict(title: str, entry: dict) -> None:
         return
     if get_ipython() is None:
         return
-    mark = "✅ **PASS**" if entry["verdict"] == "pass" else "❌ **FAIL**"
+    mark = {"pass": "✅ **PASS**", "fail": "❌ **FAIL**", "inconclusive": "❔ **INCONCLUSIVE**"}[entry["verdict"]]
     display(Markdown(f"{mark} — *{title}*: {entry['reason']}"))
 
 
@@ -124,14 +125,32 @@ class Chapter:
             config={k: v[profile] for k, v in sizes.items()},
         )
         plotting.use_style()
+        route_warnings_to_terminal()
 
     # -- randomness -------------------------------------------------------------------------------
-    def generator(self, offset: int = 0) -> torch.Generator:
-        """A CPU torch.Generator seeded with seed*10_000 + offset (models sample on the CPU, then move)."""
-        return torch.Generator().manual_seed(self.seed * 10_000 + offset)
+    def seed_for(self, *names: int | str) -> int:
+        """The integer seed of the stream ``names`` (for library functions that take ``seed=``).
 
-    def rng(self, offset: int = 0) -> np.random.Generator:
-        return np.random.default_rng(self.seed * 10_000 + offset)
+        Parameters
+        ----------
+        *names : str or int
+            The stream's name, e.g. ``("figure2", "relu")``; different names give independent streams.
+
+        Returns
+        -------
+        int
+        """
+        if not names:
+            raise ValueError("name the random stream, e.g. ch.rng('figure2')")
+        return derive_seed(self.seed, *names)
+
+    def generator(self, *names: int | str) -> torch.Generator:
+        """A CPU ``torch.Generator`` on the named stream (models sample on the CPU, then move)."""
+        return torch.Generator().manual_seed(self.seed_for(*names))
+
+    def rng(self, *names: int | str) -> np.random.Generator:
+        """A ``numpy.random.Generator`` on the named stream."""
+        return np.random.default_rng(self.seed_for(*names))
 
     # -- what the page shows ----------------------------------------------------------------------
     def sizes_table(self) -> pd.DataFrame:
@@ -139,22 +158,40 @@ class Chapter:
         df.index.name = "size"
         return df.astype(str)
 
-    def glue(self, key: str, value: Any) -> Any:
-        """Make ``value`` quotable in the prose as {glue:text}`key` and keep it in results.json."""
+    def glue(self, key: str, value: Any) -> None:
+        """Make ``value`` quotable in the prose as {glue:text}`key` and keep it in results.json.
+
+        Wall times and other numbers that differ between two runs of one seed belong in ``meta``, not
+        here: ``results.json`` outside ``meta`` is the same for the same seed on the CPU.
+        """
         if hasattr(value, "item") and getattr(value, "ndim", 1) == 0:
             value = value.item()
         self.results.values[key] = value
         _glue(key, value)
-        return value
 
-    def check(self, key: str, *, title: str, measured, predicted, passed: bool, reason: str, **extra):
-        """Record a theorem-level check; its verdict is glued as ``<key>_verdict`` for the prose."""
-        entry = self.results.check(
-            key, title=title, measured=measured, predicted=predicted, passed=passed, reason=reason, **extra
-        )
+    def check(self, key: str, conditions: Condition | Mapping[str, Condition], *, title: str,
+              kind: str = "claim", source: str | None = None, **extra) -> None:
+        """Record a theorem-level check and show its verdict line under the cell.
+
+        Parameters
+        ----------
+        key : str
+            Unique name of the check; its verdict is glued as ``<key>_verdict`` for the prose.
+        conditions : Condition or mapping of name -> Condition
+            ``within``, ``band``, ``at_most``, ``at_least`` from ``overparam.book.checks``, each with
+            its tolerance; the check passes when all hold.
+        title : str
+            What is checked, naming the theorem by the paper's own number.
+        kind : str
+            ``claim``, ``bound``, ``remark``, ``beyond`` or ``erratum`` (``overparam.book.results.KINDS``).
+        source : str, optional
+            The paper's words that the check tests.
+        **extra
+            ``measured``, ``predicted``, ``reason`` and further numbers (see ``Results.check``).
+        """
+        entry = self.results.check(key, conditions, title=title, kind=kind, source=source, **extra)
         _glue(f"{key}_verdict", entry["verdict"].upper())
         _show_verdict(title, entry)
-        return entry
 
     def figure(self, fig, name: str, data) -> dict[str, Path]:
         paths = plotting.save_figure(fig, name, self.out_dir / "figures", data=data)
@@ -171,13 +208,13 @@ class Chapter:
 
     def summary_table(self) -> pd.DataFrame:
         rows = [
-            {"check": k, "claim": c["title"], "measured": c["measured"], "predicted": c["predicted"],
-             "verdict": c["verdict"], "why": c["reason"]}
+            {"check": k, "claim": c["title"], "kind": c["kind"], "measured": c["measured"],
+             "predicted": c["predicted"], "verdict": c["verdict"], "why": c["reason"]}
             for k, c in self.results.checks.items()
         ]
         return pd.DataFrame(rows).set_index("check")
 
-    def finish(self) -> Path:
-        """Write results.json (atomically) with the wall time; call once, in the last cell."""
+    def finish(self) -> None:
+        """Write results.json (atomically) with the wall time in ``meta``; call once, in the last cell."""
         self.results.meta["wall_time_s"] = round(time.time() - self._t0, 2)
-        return self.results.save(self.out_dir / "results.json")
+        self.results.save(self.out_dir / "results.json")

@@ -22,10 +22,12 @@ import re
 import shutil
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..runtime.progress import ENV as PROGRESS_ENV
 from .chapter import validate_device, validate_profile
 from .results import atomic_write_text
 
@@ -161,6 +163,32 @@ def _tidy(nb) -> None:
                     out["execution_count"] = None
 
 
+class _Tail:
+    """Copy what the kernel appends to ``path`` onto ``out`` (this terminal) until ``stop``."""
+
+    def __init__(self, path: Path, out):
+        self.path, self.out = path, out
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        with open(self.path, errors="replace") as f:
+            while True:
+                chunk = f.read()
+                if chunk:
+                    self.out.write(chunk)
+                    self.out.flush()
+                elif self._stop.is_set():
+                    return
+                else:
+                    time.sleep(0.2)
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+
+
 def _swap_in(staged_dir: Path, staged_nb: Path, final_dir: Path, final_nb: Path) -> None:
     """Move a finished run over the last good one; the old output is removed only after the new one is
     in place, so an interruption leaves either the old or the new output, never a mix of half of each."""
@@ -198,6 +226,13 @@ def run_chapter(paths: Paths, chapter: str, *, profile: str, device: str, seed: 
     # even when the caller's environment says otherwise (MPLBACKEND=Agg in a headless CI, say).
     saved_backend = os.environ.get("MPLBACKEND")
     os.environ["MPLBACKEND"] = "module://matplotlib_inline.backend_inline"
+    # The library's progress bars and warnings go to a file that a thread copies to this terminal
+    # (``overparam.runtime.progress``), never to the kernel's stderr, which would put them on the page.
+    saved_progress = os.environ.get(PROGRESS_ENV)
+    progress_log = staging / "progress.log"
+    progress_log.touch()
+    os.environ[PROGRESS_ENV] = str(progress_log) if progress else "off"
+    tail = _Tail(progress_log, sys.stderr) if progress else None
     try:
         papermill.execute_notebook(
             nb,
@@ -220,10 +255,13 @@ def run_chapter(paths: Paths, chapter: str, *, profile: str, device: str, seed: 
         shutil.rmtree(staging, ignore_errors=True)
         raise
     finally:
-        if saved_backend is None:
-            os.environ.pop("MPLBACKEND", None)
-        else:
-            os.environ["MPLBACKEND"] = saved_backend
+        if tail is not None:
+            tail.stop()
+        for name, saved in (("MPLBACKEND", saved_backend), (PROGRESS_ENV, saved_progress)):
+            if saved is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = saved
     wall = time.time() - t0
 
     executed = nbformat.read(staged_nb, as_version=4)

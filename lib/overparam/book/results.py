@@ -12,14 +12,17 @@ import math
 import os
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import Any, Mapping
 
 import numpy as np
 
-__all__ = ["VERDICTS", "to_jsonable", "atomic_write_text", "Results", "load_results"]
+from .checks import Condition, as_conditions
+
+__all__ = ["KINDS", "VERDICTS", "to_jsonable", "atomic_write_text", "Results", "load_results"]
 
 
-VERDICTS = ("pass", "fail")
+VERDICTS = ("pass", "fail", "inconclusive")
+KINDS = ("claim", "bound", "remark", "beyond", "erratum")
 
 
 def to_jsonable(value: Any) -> Any:
@@ -69,23 +72,60 @@ class Results:
     def check(
         self,
         key: str,
+        conditions: Condition | Mapping[str, Condition],
         *,
         title: str,
-        measured: Any,
-        predicted: Any,
-        passed: bool,
-        reason: str,
+        kind: str = "claim",
+        source: str | None = None,
+        measured: Any = None,
+        predicted: Any = None,
+        reason: str | None = None,
         **extra: Any,
     ) -> dict:
-        """Record one theorem-level check. ``passed`` must be computed from the measurement."""
+        """Record one theorem-level check, decided by its conditions.
+
+        Parameters
+        ----------
+        key : str
+            Unique name of the check in this chapter.
+        conditions : Condition or mapping of name -> Condition
+            The rules the measurement must meet (``overparam.book.checks``); the verdict is "pass" when
+            all hold. Each is stored with its tolerance.
+        title : str
+            What is checked, in words, naming the theorem by the paper's number.
+        kind : str
+            One of ``KINDS``: a ``claim`` the paper makes, a ``bound`` with constants, a ``remark`` made
+            precise, a question ``beyond`` the paper, or an ``erratum``.
+        source : str, optional
+            The paper's words (section or equation and a quotation).
+        measured, predicted : optional
+            Shown in the summary; default to the first condition's value and what its rule expects.
+        reason : str, optional
+            A sentence that comes before the conditions in words.
+        **extra
+            Further numbers to keep with the check (JSON-able).
+
+        Returns
+        -------
+        dict
+            The stored entry.
+        """
         if key in self.checks:
             raise KeyError(f"check {key!r} recorded twice")
+        if kind not in KINDS:
+            raise ValueError(f"unknown kind {kind!r} of check {key!r}; valid: {', '.join(KINDS)}")
+        conds = as_conditions(conditions)
+        first = next(iter(conds.values()))
+        words = "; ".join(c.describe() if name == "value" else f"{name}: {c.describe()}" for name, c in conds.items())
         entry = {
             "title": title,
-            "measured": to_jsonable(measured),
-            "predicted": to_jsonable(predicted),
-            "verdict": "pass" if bool(passed) else "fail",
-            "reason": reason,
+            "kind": kind,
+            "source": source,
+            "measured": to_jsonable(first.value if measured is None else measured),
+            "predicted": to_jsonable(first.predicted() if predicted is None else predicted),
+            "conditions": {name: to_jsonable(c.as_dict()) for name, c in conds.items()},
+            "verdict": "pass" if all(c.holds() for c in conds.values()) else "fail",
+            "reason": f"{reason}: {words}" if reason else words,
             **to_jsonable(extra),
         }
         self.checks[key] = entry

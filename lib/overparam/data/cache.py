@@ -16,7 +16,6 @@ from pathlib import Path
 
 import numpy as np
 
-
 __all__ = ["DataUnavailable", "data_root", "SOURCES"]
 
 

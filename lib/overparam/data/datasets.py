@@ -13,7 +13,6 @@ from collections import Counter
 
 import numpy as np
 
-
 from .cache import SOURCES, _cached, _need, _read_idx, data_root
 
 __all__ = ["load_fmnist", "load_mnist", "load_cifar10", "CALIFORNIA_NUMERIC", "CALIFORNIA_TARGET", "CALIFORNIA_OCEAN", "load_california_housing", "load_imdb"]

@@ -10,9 +10,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .sphere import lift  # the bias lift (x, 1)/||(x, 1)|| lives once, in overparam.data.sphere
-
 from .datasets import load_california_housing, load_fmnist, load_mnist
+from .sphere import lift  # the bias lift (x, 1)/||(x, 1)|| lives once, in overparam.data.sphere
 
 __all__ = ["MODES", "synthetic_labels", "to_mode", "separation", "SyntheticData", "synthetic", "regression_split", "classification_split"]
 

@@ -6,9 +6,9 @@ said otherwise) and takes an explicit seed; nothing here touches the network.
 
 from __future__ import annotations
 
-import numpy as np
-
 import math
+
+import numpy as np
 
 __all__ = ["normalize_rows", "min_separation", "sphere_points", "lift", "near_duplicate_sphere"]
 

@@ -8,13 +8,13 @@ from typing import Callable, Sequence
 import numpy as np
 import pandas as pd
 import torch
-from tqdm.auto import tqdm
 
 from ..kernels import gram_min_eigenvalue, relu_ntk_infinite
 from ..measure import probes
-from ..measure.ntk import two_layer_gram
 from ..measure.fit import linear_rate
+from ..measure.ntk import two_layer_gram
 from ..nets import TwoLayerNet
+from ..runtime.progress import progress as show_progress
 from ..train import train
 
 __all__ = ["gram_convergence", "width_sweep"]
@@ -37,7 +37,7 @@ def gram_convergence(
     H_inf = relu_ntk_infinite(X) if limit is None else limit
     norm_inf = float(torch.linalg.matrix_norm(H_inf))
     rows = []
-    for m in tqdm(widths, desc="Gram vs width", disable=not progress, leave=False):
+    for m in show_progress(widths, desc="Gram vs width", enabled=progress, leave=False):
         for s in seeds:
             net = TwoLayerNet(X.shape[1], int(m), activation, generator=torch.Generator().manual_seed(int(s)),
                               dtype=X.dtype, device=X.device)
@@ -75,7 +75,7 @@ def width_sweep(
     """
     rows = []
     runs = [(int(m), int(s)) for m in widths for s in seeds]
-    for m, s in tqdm(runs, desc="GD vs width", disable=not progress, leave=False):
+    for m, s in show_progress(runs, desc="GD vs width", enabled=progress, leave=False):
         net = TwoLayerNet(X.shape[1], m, activation, generator=torch.Generator().manual_seed(s),
                           dtype=X.dtype, device=X.device)
         pr = {

@@ -45,9 +45,8 @@ from __future__ import annotations
 
 import math
 
-import torch
-
 import numpy as np
+import torch
 
 __all__ = ["nonlinearity_weight", "leaky_coefficients", "kappa", "kappa_dot", "infinite_width_ntk", "linearized_loss", "stable_eta"]
 

@@ -15,7 +15,6 @@ from torch.func import functional_call, jacrev, vmap
 
 # The deep (any depth, any leaky slope) infinite-width kernels live in their own module; this is the
 # one place a reader looks for "a kernel", so it is re-exported here.
-
 from ..kernels.deep import _as_f64, _check_alpha
 
 __all__ = ["model_jacobian", "empirical_ntk_gram", "two_layer_gram", "guo_empirical_ntk"]

@@ -11,7 +11,6 @@ expectation at random W is in ``overparam.kernels.two_layer``. Everything here i
 
 from __future__ import annotations
 
-
 import torch
 
 from ..nets.activations import activation_pair

@@ -7,11 +7,11 @@ balanced output layer. ``deep_stack``: many deep leaky-ReLU networks in stacked 
 al.'s Transformer, CNN and LSTM classifiers.
 """
 
-from .activations import relu, leaky_relu_scaled, softplus, get, ACTIVATIONS, activation_pair
-from .deep_stack import DeepEnsemble
-from .feedforward import check_size, TwoLayerNet, DeepFCNet
-from .sequence import LeakyHead, PatchTransformer, LSTMClassifier, Table7CNN
-from .two_layer import output_weights, TwoLayerModule
 from . import activations, deep_stack, feedforward, sequence, two_layer
+from .activations import ACTIVATIONS, activation_pair, get, leaky_relu_scaled, relu, softplus
+from .deep_stack import DeepEnsemble
+from .feedforward import DeepFCNet, TwoLayerNet, check_size
+from .sequence import LeakyHead, LSTMClassifier, PatchTransformer, Table7CNN
+from .two_layer import TwoLayerModule, output_weights
 
 __all__ = ["relu", "leaky_relu_scaled", "softplus", "get", "ACTIVATIONS", "activation_pair", "DeepEnsemble", "check_size", "TwoLayerNet", "DeepFCNet", "LeakyHead", "PatchTransformer", "LSTMClassifier", "Table7CNN", "output_weights", "TwoLayerModule", "activations", "deep_stack", "feedforward", "sequence", "two_layer"]

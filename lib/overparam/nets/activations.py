@@ -11,7 +11,6 @@ import math
 from typing import Callable
 
 import torch
-
 import torch.nn.functional as F
 
 __all__ = ["relu", "leaky_relu_scaled", "softplus", "get", "NAMES", "ACTIVATIONS", "activation_pair", "activation_value"]

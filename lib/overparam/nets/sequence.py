@@ -13,7 +13,6 @@ leaky -> Linear(4096, 1); binary cross-entropy on the logit.
 
 from __future__ import annotations
 
-
 import torch
 from torch import nn
 

@@ -17,15 +17,15 @@ from typing import Iterable, TypeVar
 from tqdm import tqdm
 from tqdm.std import TqdmWarning
 
-__all__ = ["progress", "ENV"]
+__all__ = ["progress", "terminal", "route_warnings_to_terminal", "ENV"]
 
 ENV = "OVERPARAM_PROGRESS"
 T = TypeVar("T")
 _stream = None
 
 
-def _target():
-    """The stream progress goes to, or None when it is switched off."""
+def terminal():
+    """The stream progress goes to (the pipeline's terminal, or stderr), or None when it is off."""
     global _stream
     where = os.environ.get(ENV, "")
     if where == "off":
@@ -58,10 +58,27 @@ def progress(iterable: Iterable[T] | None = None, *, total: int | None = None, d
     -------
     tqdm
     """
-    target = _target()
+    target = terminal()
     with warnings.catch_warnings():
         # tqdm warns when it cannot draw a widget in a notebook; the plain text bar is what we want
         warnings.simplefilter("ignore", TqdmWarning)
         return tqdm(iterable, total=total, desc=desc, file=target if target is not None else sys.stderr,
                     disable=not enabled or target is None, dynamic_ncols=False, ncols=100,
                     mininterval=kw.pop("mininterval", 1.0), **kw)
+
+
+def route_warnings_to_terminal() -> None:
+    """Under the pipeline (``OVERPARAM_PROGRESS`` set), print warnings on its terminal, not on the page.
+
+    A warning is for whoever runs the book, not for its reader: the page must show no stderr. Outside
+    the pipeline nothing changes.
+    """
+    if not os.environ.get(ENV):
+        return
+
+    def show(message, category, filename, lineno, file=None, line=None):
+        out = terminal()
+        if out is not None:
+            out.write(warnings.formatwarning(message, category, filename, lineno, line))
+
+    warnings.showwarning = show

@@ -28,8 +28,17 @@ problems, planner, kernels, trainer, reference baseline), ``deep_ensemble`` (sta
 ``output_layer`` (random features: least squares on the output layer alone), ``classifier`` (Guo et al.'s sequence models).
 """
 
-from . import (classifier, deep_ensemble, loop, output_layer, two_layer_kernels, two_layer_planner,
-               two_layer_problems, two_layer_reference, two_layer_trainer)
+from . import (
+               classifier,
+               deep_ensemble,
+               loop,
+               output_layer,
+               two_layer_kernels,
+               two_layer_planner,
+               two_layer_problems,
+               two_layer_reference,
+               two_layer_trainer,
+)
 from .classifier import ClassifierLog, train_classifier
 from .deep_ensemble import EnsembleLog, log_frame, run_grid
 from .deep_ensemble import train_ensemble as train_deep_ensemble

@@ -12,7 +12,6 @@ import numpy as np
 import torch
 from torch import nn
 
-
 __all__ = ["ClassifierLog", "train_classifier"]
 
 

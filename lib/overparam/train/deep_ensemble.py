@@ -9,10 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
+import pandas as pd
 import torch
 
-import pandas as pd
 from ..nets.deep_stack import DeepEnsemble
+from ..runtime.progress import progress as show_progress
 
 __all__ = ["LOSSES", "PROBES", "EnsembleLog", "train_ensemble", "run_grid", "log_frame"]
 
@@ -191,11 +192,7 @@ def train_ensemble(
             eta_t[bad] = 0.0
             pending.append(bad)  # reset after this step's backward (the graph still uses the weights)
 
-    iterator = range(steps + 1)
-    if progress:
-        from tqdm.auto import tqdm
-
-        iterator = tqdm(iterator, leave=False, mininterval=0.5)
+    iterator = show_progress(range(steps + 1), desc="deep ensemble", enabled=progress, leave=False)
     gd = batch_size is None
     for t in iterator:
         is_rec = (t % record_every == 0) or t == steps

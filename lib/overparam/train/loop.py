@@ -13,7 +13,8 @@ from typing import Callable
 
 import numpy as np
 import torch
-from tqdm.auto import tqdm
+
+from ..runtime.progress import progress as show_progress
 
 __all__ = ["LOSSES", "loss_value", "TrainLog", "DivergenceError", "train"]
 
@@ -119,7 +120,7 @@ def train(
         for k, fn in probes.items():
             probe_vals[k].append(float(fn(model)))
 
-    bar = tqdm(total=steps, desc=desc or "train", disable=not progress, leave=False, mininterval=0.5)
+    bar = show_progress(total=steps, desc=desc or "train", enabled=progress, leave=False)
     converged = False
     t = 0
     try:

@@ -16,9 +16,8 @@ from dataclasses import dataclass
 
 import torch
 
-from ..nets.activations import activation_pair
-
 from ..kernels.random_features import NUMERICAL_ZERO
+from ..nets.activations import activation_pair
 
 __all__ = ["random_features", "RFFit", "random_features_fit"]
 

@@ -38,6 +38,7 @@ import torch
 
 from ..nets.activations import ACTIVATIONS
 from ..runtime import resolve_device
+from ..runtime.progress import progress as show_progress
 from .two_layer_kernels import _Chunk, _direction, _forward
 from .two_layer_planner import plan_buckets
 from .two_layer_problems import Problems
@@ -289,9 +290,7 @@ def train_ensemble(
 
     bar = None
     if progress:
-        from tqdm.auto import tqdm
-
-        bar = tqdm(total=steps, desc=desc or f"ensemble {activation} ({B} nets)", leave=False)
+        bar = show_progress(total=steps, desc=desc or f"ensemble {activation} ({B} nets)", leave=False)
 
     live = list(chunks)
     for t in range(steps + 1):
