@@ -19,7 +19,14 @@ import math
 import torch
 
 from ..nets.activations import activation_pair
-from .two_layer import pair_kernel_quadrature
+from .two_layer import (
+    _t,
+    activation_batches,
+    by_method,
+    mc_second_moment,
+    pair_kernel_quadrature,
+    rho_matrix,
+)
 
 __all__ = ["NUMERICAL_ZERO", "numerical_zero_floor", "arccos1_kernel", "relu_feature_gram", "feature_gram_quadrature", "feature_gram_mc", "output_feature_gram", "lambda_tilde"]
 
@@ -27,19 +34,10 @@ __all__ = ["NUMERICAL_ZERO", "numerical_zero_floor", "arccos1_kernel", "relu_fea
 NUMERICAL_ZERO = 1e-10
 
 
-def _t(a) -> torch.Tensor:
-    return torch.as_tensor(a).to(torch.float64)
-
-
 def numerical_zero_floor(M) -> float:
     """The level below which an eigenvalue of the PSD matrix M counts as zero: NUMERICAL_ZERO * ||M||."""
     M = _t(M)
     return NUMERICAL_ZERO * float(torch.linalg.matrix_norm(M, 2)) if M.numel() else 0.0
-
-
-def _rho(X) -> torch.Tensor:
-    X = _t(X)
-    return (X @ X.T).clamp(-1.0, 1.0)
 
 
 # ------------------------------------------------------------------------------------ Sigma~(X): closed form
@@ -52,49 +50,65 @@ def arccos1_kernel(rho) -> torch.Tensor:
 
 def relu_feature_gram(X) -> torch.Tensor:
     """Sigma~(X) for ReLU in closed form (arc-cosine kernel of order 1 at rho_ij = x_i^T x_j)."""
-    return arccos1_kernel(_rho(X))
+    return arccos1_kernel(rho_matrix(X))
 
 
 # ---------------------------------------------- Sigma~(X): quadrature (``jacobian.pair_kernel_quadrature``)
 def feature_gram_quadrature(X, activation: str, nodes: int = 64) -> torch.Tensor:
     """Sigma~(X) = E[phi(Xw) phi(Xw)^T] by 2-D Gauss-Hermite quadrature (for smooth phi: softplus)."""
-    return pair_kernel_quadrature(_rho(X), lambda z: activation_pair(z, activation)[0], nodes=nodes)
+    return pair_kernel_quadrature(rho_matrix(X), lambda z: activation_pair(z, activation)[0], nodes=nodes)
 
 
 def feature_gram_mc(X, activation: str, samples: int = 100_000, generator: torch.Generator | None = None,
                     chunk: int = 8192) -> tuple[torch.Tensor, torch.Tensor]:
-    """Monte Carlo Sigma~(X) over ``samples`` draws w ~ N(0, I_d): returns (mean, entrywise standard error)."""
+    """Monte Carlo Sigma~(X) over ``samples`` draws w ~ N(0, I_d).
+
+    Parameters
+    ----------
+    X : array-like, shape (n, d)
+        Unit-norm rows.
+    activation : str
+        "relu" or "softplus".
+    samples : int
+        Number of draws.
+    generator : torch.Generator, optional
+        The draws' stream (None: torch's global generator).
+    chunk : int
+        Draws per block.
+
+    Returns
+    -------
+    mean, se : torch.Tensor, shape (n, n)
+        The estimate and its entrywise standard error.
+    """
     X = _t(X)
-    n, d = X.shape
-    S1 = torch.zeros(n, n, dtype=torch.float64)
-    S2 = torch.zeros(n, n, dtype=torch.float64)
-    done = 0
-    while done < samples:
-        m = min(chunk, samples - done)
-        Wm = torch.randn(m, d, generator=generator, dtype=torch.float64)
-        P = activation_pair(X @ Wm.T, activation)[0]  # n x m
-        S1 += P @ P.T
-        S2 += (P**2) @ (P**2).T
-        done += m
-    mean = S1 / samples
-    var = (S2 / samples - mean**2).clamp_min(0)
+    blocks = activation_batches(X, activation, derivative=False, samples=samples, generator=generator, chunk=chunk)
+    mean, var = mc_second_moment(blocks, X.shape[0], samples)
     return mean, (var / samples).sqrt()
 
 
 def output_feature_gram(X, activation: str, method: str = "auto", **kw) -> torch.Tensor:
-    """Sigma~(X) (Def. 3.1). method: "closed" (ReLU), "quadrature" (smooth phi), "mc" (mean only), or
-    "auto" (closed form for ReLU, quadrature otherwise)."""
-    if method == "auto":
-        method = "closed" if activation == "relu" else "quadrature"
-    if method == "closed":
-        if activation != "relu":
-            raise ValueError(f"no closed form for {activation!r}; use method='quadrature' or 'mc'")
-        return relu_feature_gram(X)
-    if method == "quadrature":
-        return feature_gram_quadrature(X, activation, **kw)
-    if method == "mc":
-        return feature_gram_mc(X, activation, **kw)[0]
-    raise ValueError(f"unknown method {method!r}; valid: auto, closed, quadrature, mc")
+    """Sigma~(X) of Def. 3.1.
+
+    Parameters
+    ----------
+    X : array-like, shape (n, d)
+        Unit-norm rows.
+    activation : str
+        "relu" or "softplus".
+    method : str
+        "closed" (ReLU), "quadrature" (smooth activations), "mc" (the mean), or "auto"
+        (``kernels.two_layer.by_method``).
+    **kw
+        Passed to the quadrature (``nodes``) or Monte Carlo (``samples``, ``generator``).
+
+    Returns
+    -------
+    torch.Tensor, shape (n, n), float64
+    """
+    return by_method(activation, method, closed=lambda: relu_feature_gram(X),
+                     quadrature=lambda: feature_gram_quadrature(X, activation, **kw),
+                     mc=lambda: feature_gram_mc(X, activation, **kw)[0])
 
 
 def lambda_tilde(X, activation: str, method: str = "auto", **kw) -> float:

@@ -20,7 +20,7 @@ import torch
 
 from ..nets.activations import activation_pair
 
-__all__ = ["relu_expected_gram", "pair_kernel_quadrature", "expected_gram_quadrature", "MCGram", "expected_gram_mc", "expected_gram", "lambda_x", "khatri_rao_sigma_min_sq", "relu_ntk_infinite", "gram_min_eigenvalue"]
+__all__ = ["MCGram", "activation_batches", "by_method", "expected_gram", "expected_gram_mc", "expected_gram_quadrature", "gram_min_eigenvalue", "khatri_rao_sigma_min_sq", "lambda_x", "mc_second_moment", "pair_kernel_quadrature", "relu_expected_gram", "relu_ntk_infinite", "rho_matrix"]
 
 
 def _t(a) -> torch.Tensor:
@@ -29,16 +29,10 @@ def _t(a) -> torch.Tensor:
 
 
 # ----------------------------------------------------------------------------------- expected Jacobian Gram
-def _gram_rho(X) -> torch.Tensor:
+def rho_matrix(X) -> torch.Tensor:
+    """The correlations rho_ij = x_i^T x_j of unit-norm rows, clamped to [-1, 1] against round-off."""
     X = _t(X)
     return (X @ X.T).clamp(-1.0, 1.0)
-
-
-def relu_expected_gram(X) -> torch.Tensor:
-    """Sigma(X) for ReLU in closed form: Sigma_ij = rho_ij (pi - arccos rho_ij) / (2 pi)
-    (= Du et al.'s H^infinity)."""
-    R = _gram_rho(X)
-    return R * (math.pi - torch.arccos(R)) / (2 * math.pi)
 
 
 def pair_kernel_quadrature(R, f: Callable[[torch.Tensor], torch.Tensor], nodes: int = 64,
@@ -75,7 +69,7 @@ def expected_gram_quadrature(X, activation: str, nodes: int = 64, chunk: int = 4
     """Sigma(X) by 2-D Gauss-Hermite quadrature of K(rho) = E[phi'(u) phi'(v)] at every rho_ij
     (``pair_kernel_quadrature``). Accurate for smooth phi' (softplus); use the closed form for
     ReLU, whose step-function derivative quadrature resolves poorly."""
-    R = _gram_rho(X)
+    R = rho_matrix(X)
     return R * pair_kernel_quadrature(R, lambda z: activation_pair(z, activation)[1], nodes=nodes, chunk=chunk)
 
 
@@ -95,32 +89,100 @@ class MCGram:
     samples: int
 
 
+def activation_batches(X: torch.Tensor, activation: str, *, derivative: bool, samples: int,
+                       generator: torch.Generator, chunk: int = 8192):
+    """phi(X W_m^T) or phi'(X W_m^T) for ``samples`` draws w ~ N(0, I_d), in chunks of at most ``chunk``.
+
+    The Monte Carlo estimators of Sigma(X) and Sigma~(X) both average products of these matrices; the
+    draws come from ``generator`` in a fixed order, so restoring its state replays the same draws.
+
+    Parameters
+    ----------
+    X : torch.Tensor, shape (n, d), float64
+    activation : str
+        "relu" or "softplus".
+    derivative : bool
+        phi' (the Jacobian's kernel) when True, phi (the random features' kernel) when False.
+    samples : int
+        Total number of draws.
+    generator : torch.Generator
+    chunk : int
+        Draws per yielded block (bounds memory at n x chunk).
+
+    Yields
+    ------
+    torch.Tensor, shape (n, m)
+    """
+    d = X.shape[1]
+    done = 0
+    while done < samples:
+        m = min(chunk, samples - done)
+        Wm = torch.randn(m, d, generator=generator, dtype=torch.float64)
+        yield activation_pair(X @ Wm.T, activation)[1 if derivative else 0]
+        done += m
+
+
+def mc_second_moment(blocks, n: int, samples: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """Mean of a a^T over the columns a of ``blocks`` and its entrywise variance (n x n each).
+
+    Parameters
+    ----------
+    blocks : iterable of torch.Tensor, shape (n, m)
+    n : int
+    samples : int
+        Total number of columns.
+
+    Returns
+    -------
+    mean, var : torch.Tensor
+        The variance is that of one column's a_i a_j (divide by ``samples`` for the mean's).
+    """
+    S1 = torch.zeros(n, n, dtype=torch.float64)
+    S2 = torch.zeros(n, n, dtype=torch.float64)
+    for A in blocks:
+        S1 += A @ A.T
+        S2 += (A**2) @ (A**2).T
+    mean = S1 / samples
+    return mean, (S2 / samples - mean**2).clamp_min(0)
+
+
 def expected_gram_mc(X, activation: str, samples: int = 100_000, generator: torch.Generator | None = None,
                      chunk: int = 8192) -> MCGram:
-    """Sigma(X) = E_w[(phi'(Xw) phi'(Xw)^T) ⊙ XX^T] averaged over ``samples`` draws w ~ N(0, I_d)."""
+    """Sigma(X) = E_w[(phi'(Xw) phi'(Xw)^T) ⊙ XX^T] averaged over ``samples`` draws w ~ N(0, I_d).
+
+    Parameters
+    ----------
+    X : array-like, shape (n, d)
+        Unit-norm rows.
+    activation : str
+        "relu" or "softplus".
+    samples : int
+        Number of draws of w.
+    generator : torch.Generator, optional
+        The draws' stream; None draws a seed from torch's global generator.
+    chunk : int
+        Draws per block.
+
+    Returns
+    -------
+    MCGram
+        The mean, lambda_min of it with its delta-method standard error, and the largest entrywise
+        standard error.
+    """
     X = _t(X)
-    n, d = X.shape
+    n = X.shape[0]
     G = X @ X.T
     if generator is None:
         generator = torch.Generator().manual_seed(int(torch.randint(2**62, (1,))))
     state = generator.get_state()
 
     def batches():
-        done = 0
-        while done < samples:
-            m = min(chunk, samples - done)
-            Wm = torch.randn(m, d, generator=generator, dtype=torch.float64)
-            yield activation_pair(X @ Wm.T, activation)[1]  # n x m
-            done += m
+        return activation_batches(X, activation, derivative=True, samples=samples, generator=generator,
+                                  chunk=chunk)
 
-    S1 = torch.zeros(n, n, dtype=torch.float64)
-    S2 = torch.zeros(n, n, dtype=torch.float64)
-    for A in batches():
-        S1 += A @ A.T
-        S2 += (A**2) @ (A**2).T
-    mean = S1 / samples
+    mean, var = mc_second_moment(batches(), n, samples)
     Sigma = mean * G
-    var = (S2 / samples - mean**2).clamp_min(0) * G**2
+    var = var * G**2
     ev, U = torch.linalg.eigh(Sigma)
     u = U[:, 0]
     # second pass over the same draws: per-sample Rayleigh quotient at the bottom eigenvector,
@@ -133,20 +195,55 @@ def expected_gram_mc(X, activation: str, samples: int = 100_000, generator: torc
     return MCGram(Sigma, float(ev[0]), lam_se, float(var.max().sqrt() / math.sqrt(samples)), samples)
 
 
-def expected_gram(X, activation: str, method: str = "auto", **kw) -> torch.Tensor:
-    """Sigma(X). method: "closed" (ReLU), "quadrature" (smooth activations), "mc", or "auto" (closed form
-    for ReLU, quadrature otherwise)."""
+def by_method(activation: str, method: str, *, closed, quadrature, mc):
+    """Pick how to compute an expected kernel: "closed" (ReLU only), "quadrature" (smooth activations),
+    "mc", or "auto" (the closed form for ReLU, quadrature otherwise).
+
+    Parameters
+    ----------
+    activation : str
+    method : str
+    closed, quadrature, mc : callable
+        Zero-argument functions computing the kernel each way.
+
+    Returns
+    -------
+    torch.Tensor
+    """
     if method == "auto":
         method = "closed" if activation == "relu" else "quadrature"
     if method == "closed":
         if activation != "relu":
             raise ValueError(f"no closed form for {activation!r}; use method='quadrature' or 'mc'")
-        return relu_expected_gram(X)
+        return closed()
     if method == "quadrature":
-        return expected_gram_quadrature(X, activation, **kw)
+        return quadrature()
     if method == "mc":
-        return expected_gram_mc(X, activation, **kw).Sigma
+        return mc()
     raise ValueError(f"unknown method {method!r}; valid: auto, closed, quadrature, mc")
+
+
+def expected_gram(X, activation: str, method: str = "auto", **kw) -> torch.Tensor:
+    """Sigma(X) of Oymak & Soltanolkotabi (Def. 6.1).
+
+    Parameters
+    ----------
+    X : array-like, shape (n, d)
+        Unit-norm rows.
+    activation : str
+        "relu" or "softplus".
+    method : str
+        "closed" (ReLU), "quadrature" (smooth activations), "mc", or "auto" (``by_method``).
+    **kw
+        Passed to the quadrature (``nodes``, ``chunk``) or Monte Carlo (``samples``, ``generator``).
+
+    Returns
+    -------
+    torch.Tensor, shape (n, n), float64
+    """
+    return by_method(activation, method, closed=lambda: relu_expected_gram(X),
+                     quadrature=lambda: expected_gram_quadrature(X, activation, **kw),
+                     mc=lambda: expected_gram_mc(X, activation, **kw).Sigma)
 
 
 def lambda_x(X, activation: str, method: str = "auto", **kw) -> float:
@@ -163,16 +260,30 @@ def khatri_rao_sigma_min_sq(X, r: int = 2) -> float:
     if n > math.comb(d + r - 1, r):
         return 0.0
     return float(torch.linalg.eigvalsh((X @ X.T) ** r)[0].clamp_min(0))
-def relu_ntk_infinite(X: torch.Tensor) -> torch.Tensor:
-    """Du et al. (2019)'s H∞: E_w[x_i^T x_j 1{w^T x_i >= 0, w^T x_j >= 0}], w ~ N(0, I).
+def relu_ntk_infinite(X) -> torch.Tensor:
+    """Du et al. (2019)'s H^infinity, which is also Oymak & Soltanolkotabi's Sigma(X) for ReLU (Def. 6.1).
 
-    = x_i^T x_j (pi - arccos(cos theta_ij)) / (2 pi), the limit of ``two_layer_gram`` for ReLU as m -> ∞.
+    H_ij = E_w[x_i^T x_j 1{w^T x_i >= 0, w^T x_j >= 0}] = x_i^T x_j (pi - arccos cos theta_ij) / (2 pi),
+    w ~ N(0, I): the limit of ``measure.ntk.two_layer_gram`` as m -> infinity.
+
+    Parameters
+    ----------
+    X : array-like, shape (n, d)
+        The inputs (any norms; the papers put them on the unit sphere).
+
+    Returns
+    -------
+    torch.Tensor, shape (n, n), float64
     """
-    X64 = X.to(torch.float64)
+    X64 = _t(X)
     inner = X64 @ X64.T
     norms = X64.norm(dim=1)
     cos = (inner / torch.outer(norms, norms)).clamp(-1.0, 1.0)
     return inner * (math.pi - torch.arccos(cos)) / (2 * math.pi)
+
+
+# Oymak & Soltanolkotabi's name for the same matrix (their Sigma(X) for ReLU, Def. 6.1)
+relu_expected_gram = relu_ntk_infinite
 
 
 def gram_min_eigenvalue(G: torch.Tensor) -> float:
