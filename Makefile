@@ -1,6 +1,6 @@
 # The two commands a reader needs: `make book` and `make test`. Both set up the environment first.
 #   make book [PROFILE=quick|paper] [DEVICE=auto|cpu|cuda]   execute the chapters, build the HTML
-#   make test                                                unit tests + tests of the executed chapters
+#   make test                                                ruff, unit tests + tests of the executed chapters
 #   make bench                                               speed/memory benchmarks (ratios)
 #   make clean                                               remove executed chapters and HTML
 
@@ -17,7 +17,7 @@ endif
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.overparam-installed
 
-.PHONY: setup book run html test unit bench clean list
+.PHONY: setup book run html test lint unit bench clean list
 
 setup: $(STAMP)
 
@@ -37,8 +37,11 @@ book: run html
 list: setup
 	$(PY) -m overparam list --profile $(PROFILE) --device $(DEVICE)
 
-test: setup
+test: lint
 	$(PY) -m pytest
+
+lint: setup
+	$(PY) -m ruff check lib tests benchmarks
 
 unit: setup
 	$(PY) -m pytest tests/unit
