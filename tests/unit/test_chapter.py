@@ -1,10 +1,15 @@
 import json
 
+import numpy as np
 import pandas as pd
 import pytest
+import torch
 
 from overparam import Chapter
-from overparam.book.checks import within
+from overparam.book import chapter
+from overparam.book.checks import at_most, within
+from overparam.book.params import PROFILES, validate_device, validate_profile
+from overparam.runtime import derive_seed, generator_for, rng_for
 
 SIZES = {"n": {"quick": 3, "paper": 1000}}
 
@@ -72,3 +77,48 @@ def test_results_hold_no_wall_time_outside_meta(tmp_path):
     res = json.loads((tmp_path / "results.json").read_text())
     assert "wall_time_s" in res["meta"]
     assert "wall" not in json.dumps({k: v for k, v in res.items() if k != "meta"})
+
+
+def test_the_verdict_line_under_the_cell(tmp_path, monkeypatch):
+    import IPython
+    import IPython.display
+
+    shown = []
+    monkeypatch.setattr(IPython, "get_ipython", lambda: object())  # as under a kernel
+    monkeypatch.setattr(IPython.display, "display", lambda *objs, **kw: shown.extend(objs))
+    ch = make(tmp_path)
+    ch.check("ok", within(1.0, 1.0, 0.1), title="Theorem 2.1", reason="the rate")
+    ch.check("no", {"rate": at_most(2.0, 1.0)}, title="Lemma 3")
+    lines = [o.data for o in shown if isinstance(o, IPython.display.Markdown)]
+    assert lines == ["✅ **PASS** — *Theorem 2.1*: the rate: 1 within ±0.1 of 1",
+                     "❌ **FAIL** — *Lemma 3*: rate: 2 ≤ 1"]
+
+
+def test_named_streams_are_the_runtime_streams(tmp_path):
+    ch = make(tmp_path, seed=5)
+    assert ch.seed_for("figure2", "relu") == derive_seed(5, "figure2", "relu")
+    assert ch.rng("figure2").random() == rng_for(5, "figure2").random()
+    assert torch.equal(torch.rand(3, generator=ch.generator("w", 1)), torch.rand(3, generator=generator_for(5, "w", 1)))
+
+
+@pytest.mark.parametrize("seed", [True, 1.5, "0", None])
+def test_seed_must_be_an_integer(tmp_path, seed):
+    with pytest.raises(ValueError, match="seed"):
+        make(tmp_path, seed=seed)
+
+
+def test_glue_keeps_scalars_and_the_last_value(tmp_path):
+    ch = make(tmp_path)
+    assert ch.glue("x", np.float64(1.5)) is None
+    ch.glue("x", torch.tensor(2.5))
+    ch.glue("v", np.array([1, 2]))
+    assert ch.results.values["x"] == 2.5 and isinstance(ch.results.values["x"], float)
+    ch.finish()
+    assert json.loads((tmp_path / "results.json").read_text())["values"] == {"x": 2.5, "v": [1, 2]}
+
+
+def test_profiles_and_devices_are_checked_in_one_place():
+    assert validate_profile("paper") == "paper" and validate_device("cuda:1") == "cuda:1"
+    assert chapter.validate_profile is validate_profile and chapter.PROFILES == PROFILES == ("quick", "paper")
+    with pytest.raises(ValueError, match="valid devices: auto, cpu, cuda"):
+        validate_device("gpu")

@@ -93,6 +93,8 @@ def test_run_cache_and_tidy_notebook(book):
     results = json.loads((book.out / "alpha" / "results.json").read_text())
     assert results["checks"]["twice"]["verdict"] == "pass"
     assert pipeline.chapter_state(book, "alpha", "quick", "cpu", 0) == "fresh"
+    [row] = pipeline.status_rows(book, "quick", "cpu", 0)
+    assert row["chapter"] == "alpha" and row["state"] == "fresh" and row["checks"] == "1 pass / 0 fail"
 
     # Unchanged inputs: nothing re-executed.
     stamp = (book.out / "alpha.ipynb").stat().st_mtime_ns
@@ -107,6 +109,11 @@ def test_run_cache_and_tidy_notebook(book):
     [rerun] = run(book)
     assert not rerun.get("cached") and "v2" in (book.out / "alpha.ipynb").read_text()
     assert not (book.out / ".staging").exists() or not any((book.out / ".staging").iterdir())
+
+    removed = []
+    pipeline.clean(book, echo=removed.append)
+    assert removed == [f"removed {book.out}"] and not book.out.exists()
+    assert pipeline.chapter_state(book, "alpha", "quick", "cpu", 0) == "never run"
 
 
 def test_failing_cell_keeps_last_good_output(book):
@@ -186,3 +193,33 @@ def test_progress_and_warnings_reach_the_terminal(book, capfd):
     pipeline.run(book, profile="quick", device="cpu", chapters=["gamma"], progress=True, echo=lambda *a: None)
     err = capfd.readouterr().err
     assert "a bar for the terminal" in err and "a warning for whoever runs the book" in err
+
+
+def test_pipeline_exports_every_name(book):
+    from overparam.book import cache, execute
+
+    assert set(pipeline.__all__) == {
+        "RUN_RECORD", "ANSI", "PipelineError", "ChapterFailed", "Paths", "find_root", "toc_chapters",
+        "list_chapters", "cache_key", "chapter_state", "run_chapter", "validate", "run", "status_rows",
+        "build", "clean"}
+    assert all(hasattr(pipeline, name) for name in pipeline.__all__)
+    assert pipeline.Paths is cache.Paths and pipeline.ChapterFailed is execute.ChapterFailed
+    assert pipeline.run_chapter is execute.run_chapter and pipeline.RUN_RECORD == "_run.json"
+
+
+def test_find_root(book, monkeypatch):
+    monkeypatch.setenv("OVERPARAM_ROOT", str(book.root / "lib"))
+    assert pipeline.find_root() == (book.root / "lib").resolve()
+    monkeypatch.delenv("OVERPARAM_ROOT")
+    assert pipeline.find_root(book.root / "chapters") == book.root
+    assert book.chapters == book.root / "chapters" and book.html == book.root / "_build" / "html"
+
+
+def test_an_unreadable_run_record_means_never_run(book):
+    write(book.root, "alpha", GOOD)
+    (book.out / "alpha").mkdir(parents=True)
+    (book.out / "alpha.ipynb").write_text("{}")
+    (book.out / "alpha" / pipeline.RUN_RECORD).write_text("{not json")
+    assert pipeline.chapter_state(book, "alpha", "quick", "cpu", 0) == "never run"
+    (book.out / "alpha.failed.ipynb").write_text("{}")
+    assert pipeline.chapter_state(book, "alpha", "quick", "cpu", 0) == "failed"

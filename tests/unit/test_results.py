@@ -3,8 +3,8 @@ import json
 import numpy as np
 import pytest
 
-from overparam.book.checks import at_least, at_most, band, holds, within
-from overparam.book.results import Results, atomic_write_text, load_results
+from overparam.book.checks import as_conditions, at_least, at_most, band, holds, within
+from overparam.book.results import KINDS, Results, atomic_write_text, load_results, to_jsonable
 
 
 def test_round_trip_and_strict_json(tmp_path):
@@ -71,3 +71,104 @@ def test_named_conditions_all_must_hold():
     e = r.check("a", {"rate": at_most(0.9, 0.95), "envelope": at_most(1.2, 1.0)}, title="t")
     assert e["verdict"] == "fail" and set(e["conditions"]) == {"rate", "envelope"}
     assert "envelope: 1.2 ≤ 1" in e["reason"]
+
+
+@pytest.mark.parametrize("make,match", [
+    (lambda: within(1.0, 1.0, -0.1), "non-negative"),
+    (lambda: within(1.0, float("inf"), 0.1), "target"),
+    (lambda: band(1.0, float("-inf"), 2.0), "lo"),
+    (lambda: band(1.0, 0.0, float("nan")), "hi"),
+    (lambda: at_most(1.0, float("inf")), "bound"),
+    (lambda: at_least(1.0, None), "bound"),
+])
+def test_tolerances_must_be_finite(make, match):
+    with pytest.raises(ValueError, match=match):
+        make()
+
+
+def test_within_is_symmetric_and_inclusive():
+    assert within(0.75, 0.5, 0.25).holds() and within(0.25, 0.5, 0.25).holds()
+    assert within(3.0, 3.0, 0.0).holds() and not within(3.0 + 1e-12, 3.0, 0.0).holds()
+    assert band(1.0, 1.0, 1.0).holds()
+
+
+def test_scalars_of_numpy_and_torch_are_read():
+    import torch
+
+    assert at_most(torch.tensor(0.5), 1.0).as_dict()["value"] == 0.5
+    assert within(np.float32(0.25), np.float64(0.25), np.int64(0)).holds()
+    assert at_least(torch.tensor(float("nan")), 0.0).value is None
+
+
+def test_unknown_rule_in_json_is_an_error():
+    with pytest.raises(ValueError, match="unknown rule"):
+        holds({"rule": "near", "value": 1.0})
+    assert holds({"rule": "at_most", "value": None, "bound": 1.0}) is False
+
+
+@pytest.mark.parametrize("cond,words,predicted", [
+    (within(-0.473, -0.5, 0.1), "-0.473 within ±0.1 of -0.5", -0.5),
+    (band(1.5, 1.0, 2.5), "1.5 in [1, 2.5]", [1.0, 2.5]),
+    (at_most(0.5, 1.0), "0.5 ≤ 1", "≤ 1"),
+    (at_least(2.0, 1.5), "2 ≥ 1.5", "≥ 1.5"),
+    (at_least(float("nan"), 0.0), "not finite ≥ 0", "≥ 0"),
+])
+def test_conditions_in_words_and_what_they_predict(cond, words, predicted):
+    assert cond.describe() == words
+    assert cond.predicted() == predicted
+
+
+def test_an_interval_is_recorded_but_does_not_decide():
+    c = within(-0.47, -0.5, 0.1, interval=(np.float64(-0.7), float("inf")))
+    assert c.holds()  # the interval reaches outside the tolerance; only the value decides
+    assert c.as_dict()["interval"] == [-0.7, None]
+    assert c.describe() == "-0.47 within ±0.1 of -0.5 (95% CI [-0.7, inf])"
+    assert "interval" not in within(-0.47, -0.5, 0.1).as_dict()
+
+
+def test_default_measured_predicted_and_reason_come_from_the_first_condition():
+    r = Results("demo")
+    e = r.check("a", {"slope": band(1.5, 1.0, 2.0), "fit": at_least(0.9, 0.8)}, title="t", kind="remark",
+                source="Thm 1", r2=np.float64(0.95), widths=np.array([1, 2]))
+    assert e["measured"] == 1.5 and e["predicted"] == [1.0, 2.0] and e["source"] == "Thm 1"
+    assert e["reason"] == "slope: 1.5 in [1, 2]; fit: 0.9 ≥ 0.8" and e["verdict"] == "pass"
+    assert e["r2"] == 0.95 and e["widths"] == [1, 2] and e["kind"] == "remark"
+    e = r.check("b", at_most(3.0, 1.0), title="t", measured="3 of 4", predicted="none")
+    assert e["measured"] == "3 of 4" and e["predicted"] == "none" and e["verdict"] == "fail"
+
+
+def test_every_kind_is_accepted():
+    r = Results("demo")
+    for kind in KINDS:
+        assert r.check(kind, at_least(1, 0), title="t", kind=kind)["kind"] == kind
+
+
+@pytest.mark.parametrize("bad", [{}, {"a": True}, [at_most(1, 2)], 1.0, None])
+def test_anything_but_conditions_is_refused(bad):
+    with pytest.raises(TypeError, match="Condition"):
+        as_conditions(bad)
+
+
+def test_a_single_condition_is_named_value():
+    c = at_most(1, 2)
+    assert as_conditions(c) == {"value": c}
+    assert list(as_conditions({"b": c, "a": c})) == ["b", "a"]  # order kept
+
+
+def test_to_jsonable_gives_strict_json():
+    import torch
+
+    value = {1: np.array([1.0, np.nan]), "t": torch.tensor([2.0, float("inf")]), "b": np.bool_(True),
+             "i": np.int32(3), "tup": (np.float32(0.5), float("-inf")), "s": "x"}
+    out = to_jsonable(value)
+    assert out == {"1": [1.0, None], "t": [2.0, None], "b": True, "i": 3, "tup": [0.5, None], "s": "x"}
+    json.dumps(out, allow_nan=False)
+
+
+def test_record_layout_and_meta_holds_the_chapter(tmp_path):
+    r = Results("demo", meta={"seed": 0}, config={"n": 3})
+    r.figures.append("figures/a.png")
+    r.values["x"] = np.float64(float("nan"))
+    back = load_results(r.save(tmp_path / "r.json"))
+    assert list(back) == ["meta", "config", "checks", "figures", "tables", "values"]
+    assert back["meta"] == {"chapter": "demo", "seed": 0} and back["values"] == {"x": None}

@@ -1,8 +1,18 @@
 """The book around the library: ``Chapter``, results and checks, plotting, the pipeline and the command line.
 
-``chapter.Chapter`` is what a chapter notebook touches; ``results`` and ``checks`` record what it
-measured with the tolerance each verdict was decided by; ``plotting`` holds the one style and the figure
-kinds; ``pipeline`` executes the chapters with papermill and ``cli`` is ``python -m overparam``.
+Everything that turns the library's experiments into pages lives here, apart from the experiments
+themselves: ``book`` never imports ``overparam.experiments``; a chapter calls both.
+
+- ``chapter.Chapter`` is what a chapter notebook touches: parameters, sizes, named seeds, outputs.
+  ``params`` holds the valid profiles and devices, checked by it and by the pipeline.
+- ``checks`` (the verdict rules ``within``, ``band``, ``at_most``, ``at_least``) and ``results``
+  record what a chapter measured with the tolerance each verdict was decided by, in ``results.json``.
+- ``plotting`` holds the shared figure kinds and re-exports ``style`` (the one style and
+  ``save_figure``, which keeps every figure's numbers beside it); ``figures`` holds each chapter's
+  composite figures.
+- ``pipeline`` runs the chapters that changed and renders the book: ``cache`` decides what changed
+  (content hashes, run records), ``execute`` runs one chapter with papermill and swaps its outputs in.
+- ``cli`` is the ``overparam`` command (``python -m overparam``).
 """
 
 from . import plotting

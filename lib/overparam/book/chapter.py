@@ -1,17 +1,20 @@
 """``Chapter``: the one object a chapter notebook touches.
 
-It validates the injected parameters (profile, device, seed, out_dir) before any compute, selects the
-active row of the chapter's size table, hands out seeded generators, and collects checks, glued numbers,
-figures and tables into ``out_dir`` and its ``results.json``.
+A chapter is executed by the pipeline with four injected parameters (profile, device, seed, out_dir).
+``Chapter`` validates them before any compute, so a typo fails at once with the valid choices; selects
+the active row of the chapter's size table, so the page shows the paper's sizes beside the scaled-down
+ones; hands out named random streams; and collects checks, glued numbers, figures and tables into
+``out_dir`` and its ``results.json``, which is what the tests read.
 """
 
 from __future__ import annotations
 
 import platform
 import time
+from collections.abc import Mapping
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Any, Mapping
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -21,25 +24,13 @@ from .. import __version__
 from ..runtime import derive_seed, resolve_device, route_warnings_to_terminal
 from . import plotting
 from .checks import Condition
+from .params import DEVICES, PROFILES, validate_device, validate_profile
 from .results import Results, atomic_write_text
 
-__all__ = ["PROFILES", "DEVICES", "validate_profile", "validate_device", "Chapter"]
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
-
-PROFILES = ("quick", "paper")
-DEVICES = ("auto", "cpu", "cuda")
-
-
-def validate_profile(profile: str) -> str:
-    if profile not in PROFILES:
-        raise ValueError(f"unknown profile {profile!r}; valid profiles: {', '.join(PROFILES)}")
-    return profile
-
-
-def validate_device(device: str) -> str:
-    if not (device in DEVICES or (isinstance(device, str) and device.startswith("cuda:"))):
-        raise ValueError(f"unknown device {device!r}; valid devices: {', '.join(DEVICES)} (or cuda:N)")
-    return device
+__all__ = ["DEVICES", "PROFILES", "Chapter", "validate_device", "validate_profile"]
 
 
 def _glue(key: str, value: Any) -> None:
@@ -66,12 +57,46 @@ def _show_verdict(title: str, entry: dict) -> None:
 class Chapter:
     """Context of one executed chapter.
 
-    ``threads``: torch CPU threads; by default 1 on the CPU under the quick profile, torch's default
-    otherwise.
+    Building it sets the book's figure style and, under the pipeline, sends warnings to the pipeline's
+    terminal instead of the page (``overparam.runtime.route_warnings_to_terminal``).
 
-    ``sizes`` maps each size name to its value per profile, e.g. ``{"n": {"quick": 40, "paper": 1000}}``;
-    the active values are ``ch.sizes.n``. Every profile must give every size, so the paper's value is
-    always on the page next to the scaled-down one.
+    Parameters
+    ----------
+    name : str
+        The chapter's name (its source is ``chapters/NAME.md``).
+    profile : str
+        The size profile, one of ``PROFILES`` (injected by the pipeline).
+    device : str
+        ``auto``, ``cpu``, ``cuda`` or ``cuda:N`` (injected by the pipeline).
+    seed : int
+        The chapter seed, non-negative; every random stream is derived from it by name.
+    out_dir : str or Path
+        Where figures, tables and ``results.json`` go; created when missing.
+    sizes : mapping of str -> mapping of str -> value
+        Each size's value per profile, e.g. ``{"n": {"quick": 40, "paper": 1000}}``; the active values
+        are ``ch.sizes.n``. Every profile must give every size, so the paper's value is always on the
+        page next to the scaled-down one.
+    threads : int, optional
+        torch CPU threads; by default 1 on the CPU under the quick profile, torch's default otherwise.
+
+    Raises
+    ------
+    ValueError
+        An unknown profile or device name, a seed that is not a non-negative integer, or a size that
+        lacks a profile.
+    RuntimeError
+        A CUDA device was asked for and torch sees none.
+
+    Attributes
+    ----------
+    sizes : types.SimpleNamespace
+        The active profile's sizes.
+    size_table : dict
+        Every profile's sizes (what ``sizes_table`` shows).
+    device : torch.device
+        The resolved device.
+    results : Results
+        What ``finish`` writes to ``results.json``.
     """
 
     def __init__(
@@ -84,7 +109,7 @@ class Chapter:
         out_dir: str | Path,
         sizes: Mapping[str, Mapping[str, Any]],
         threads: int | None = None,
-    ):
+    ) -> None:
         self.name = name
         self.profile = validate_profile(profile)
         validate_device(device)
@@ -139,21 +164,69 @@ class Chapter:
         Returns
         -------
         int
+            ``overparam.runtime.derive_seed(seed, *names)``.
+
+        Raises
+        ------
+        ValueError
+            No name was given.
         """
         if not names:
             raise ValueError("name the random stream, e.g. ch.rng('figure2')")
         return derive_seed(self.seed, *names)
 
     def generator(self, *names: int | str) -> torch.Generator:
-        """A CPU ``torch.Generator`` on the named stream (models sample on the CPU, then move)."""
+        """A CPU ``torch.Generator`` on the named stream.
+
+        Models sample their weights on the CPU and then move, so one seed gives the same weights on
+        every device.
+
+        Parameters
+        ----------
+        *names : str or int
+            The stream's name, as for ``seed_for``.
+
+        Returns
+        -------
+        torch.Generator
+            Seeded with ``seed_for(*names)``.
+
+        Raises
+        ------
+        ValueError
+            No name was given.
+        """
         return torch.Generator().manual_seed(self.seed_for(*names))
 
     def rng(self, *names: int | str) -> np.random.Generator:
-        """A ``numpy.random.Generator`` on the named stream."""
+        """A ``numpy.random.Generator`` on the named stream.
+
+        Parameters
+        ----------
+        *names : str or int
+            The stream's name, as for ``seed_for``.
+
+        Returns
+        -------
+        numpy.random.Generator
+            ``numpy.random.default_rng(seed_for(*names))``.
+
+        Raises
+        ------
+        ValueError
+            No name was given.
+        """
         return np.random.default_rng(self.seed_for(*names))
 
     # -- what the page shows ----------------------------------------------------------------------
     def sizes_table(self) -> pd.DataFrame:
+        """Every size under every profile, for the page (the paper's values beside the quick ones).
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per size, one column per profile, as strings.
+        """
         df = pd.DataFrame(self.size_table).T[list(PROFILES)]
         df.index.name = "size"
         return df.astype(str)
@@ -163,6 +236,13 @@ class Chapter:
 
         Wall times and other numbers that differ between two runs of one seed belong in ``meta``, not
         here: ``results.json`` outside ``meta`` is the same for the same seed on the CPU.
+
+        Parameters
+        ----------
+        key : str
+            The name the prose quotes; a later value under the same key replaces the earlier one.
+        value : Any
+            A JSON-able value; a zero-dimensional numpy array or tensor is stored as its scalar.
         """
         if hasattr(value, "item") and getattr(value, "ndim", 1) == 0:
             value = value.item()
@@ -188,18 +268,69 @@ class Chapter:
             The paper's words that the check tests.
         **extra
             ``measured``, ``predicted``, ``reason`` and further numbers (see ``Results.check``).
+
+        Raises
+        ------
+        KeyError
+            ``key`` was checked before.
+        ValueError
+            An unknown ``kind``.
+        TypeError
+            ``conditions`` is not a Condition or a non-empty mapping of them.
+
+        Notes
+        -----
+        Under a kernel the verdict line "✅ **PASS** — *title*: reason" (❌ **FAIL**, ❔ **INCONCLUSIVE**)
+        is shown under the cell, the reason ending with each condition in words and numbers.
         """
         entry = self.results.check(key, conditions, title=title, kind=kind, source=source, **extra)
         _glue(f"{key}_verdict", entry["verdict"].upper())
         _show_verdict(title, entry)
 
-    def figure(self, fig, name: str, data) -> dict[str, Path]:
+    def figure(self, fig: Figure, name: str, data: pd.DataFrame | Mapping[str, Any]) -> dict[str, Path]:
+        """Save a figure (PNG and SVG) with the numbers it draws (CSV) and list it in results.json.
+
+        Parameters
+        ----------
+        fig : matplotlib.figure.Figure
+            The figure.
+        name : str
+            File stem under ``out_dir/figures/``.
+        data : pandas.DataFrame or mapping of column -> values
+            The plotted numbers (required: every figure saves its CSV).
+
+        Returns
+        -------
+        dict of str -> Path
+            The written files by extension (``png``, ``svg``, ``csv``).
+
+        Raises
+        ------
+        ValueError
+            ``data`` is None.
+        """
         paths = plotting.save_figure(fig, name, self.out_dir / "figures", data=data)
         if f"figures/{name}.png" not in self.results.figures:
             self.results.figures.append(f"figures/{name}.png")
         return paths
 
     def table(self, df: pd.DataFrame, name: str, floatfmt: str = ".4g") -> pd.DataFrame:
+        """Save a table as CSV and Markdown under ``out_dir/tables/`` and list it in results.json.
+
+        Parameters
+        ----------
+        df : pandas.DataFrame
+            The table (its index is written too).
+        name : str
+            File stem.
+        floatfmt : str
+            Number format of the Markdown copy.
+
+        Returns
+        -------
+        pandas.DataFrame
+            ``df`` itself, so the cell can show it.
+        """
         tdir = self.out_dir / "tables"
         atomic_write_text(tdir / f"{name}.csv", df.to_csv(index=True))
         atomic_write_text(tdir / f"{name}.md", df.to_markdown(floatfmt=floatfmt) + "\n")
@@ -207,6 +338,14 @@ class Chapter:
         return df
 
     def summary_table(self) -> pd.DataFrame:
+        """Every check recorded so far, for the chapter's closing summary.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Indexed by check key, with ``claim`` (the title), ``kind``, ``measured``, ``predicted``,
+            ``verdict`` and ``why`` (the reason).
+        """
         rows = [
             {"check": k, "claim": c["title"], "kind": c["kind"], "measured": c["measured"],
              "predicted": c["predicted"], "verdict": c["verdict"], "why": c["reason"]}

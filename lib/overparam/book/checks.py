@@ -18,10 +18,11 @@ Rules: ``within`` (|value - target| <= tol), ``band`` (lo <= value <= hi), ``at_
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any
 
-__all__ = ["RULES", "Condition", "within", "band", "at_most", "at_least", "holds", "as_conditions"]
+__all__ = ["RULES", "Condition", "as_conditions", "at_least", "at_most", "band", "holds", "within"]
 
 RULES = ("within", "band", "at_most", "at_least")
 
@@ -58,18 +59,37 @@ class Condition:
     interval: tuple[float, float] | None = None
 
     def holds(self) -> bool:
-        """Whether the measured value satisfies the rule."""
+        """Whether the measured value satisfies the rule.
+
+        Returns
+        -------
+        bool
+            Decided from the JSON form (``holds``), so the record and the verdict cannot disagree;
+            False when the value is not finite.
+        """
         return holds(self.as_dict())
 
-    def as_dict(self) -> dict:
-        """The JSON form written to ``results.json``."""
+    def as_dict(self) -> dict[str, Any]:
+        """The JSON form written to ``results.json``.
+
+        Returns
+        -------
+        dict
+            ``rule``, ``value`` and the tolerance keys, plus ``interval`` when one was given.
+        """
         out = {"rule": self.rule, "value": self.value, **dict(self.params)}
         if self.interval is not None:
             out["interval"] = [_num(self.interval[0]), _num(self.interval[1])]
         return out
 
     def describe(self) -> str:
-        """The rule in words with its numbers, e.g. ``-0.473 within ±0.1 of -0.5``."""
+        """The rule in words with its numbers, e.g. ``-0.473 within ±0.1 of -0.5``.
+
+        Returns
+        -------
+        str
+            The text that ends a check's reason; a recorded interval is appended as "(95% CI [lo, hi])".
+        """
         v = "not finite" if self.value is None else f"{self.value:.4g}"
         p = self.params
         if self.rule == "within":
@@ -85,7 +105,13 @@ class Condition:
         return text
 
     def predicted(self) -> Any:
-        """What the rule expects, for the summary table's "predicted" column."""
+        """What the rule expects, for the summary table's "predicted" column.
+
+        Returns
+        -------
+        float, list of float or str
+            The target (within), ``[lo, hi]`` (band), or "≤ bound" / "≥ bound" as text.
+        """
         p = self.params
         return {"within": lambda: p["target"], "band": lambda: [p["lo"], p["hi"]],
                 "at_most": lambda: f"≤ {p['bound']:.4g}", "at_least": lambda: f"≥ {p['bound']:.4g}"}[self.rule]()
@@ -98,7 +124,8 @@ def _finite_param(name: str, x: Any) -> float:
     return v
 
 
-def within(value: Any, target: float, tol: float, *, interval=None) -> Condition:
+def within(value: Any, target: float, tol: float, *,
+           interval: tuple[float, float] | None = None) -> Condition:
     """|value - target| <= tol.
 
     Parameters
@@ -115,6 +142,11 @@ def within(value: Any, target: float, tol: float, *, interval=None) -> Condition
     Returns
     -------
     Condition
+
+    Raises
+    ------
+    ValueError
+        ``target`` or ``tol`` is not finite, or ``tol`` is negative.
     """
     tol = _finite_param("tol", tol)
     if tol < 0:
@@ -122,7 +154,7 @@ def within(value: Any, target: float, tol: float, *, interval=None) -> Condition
     return Condition("within", _num(value), {"target": _finite_param("target", target), "tol": tol}, interval)
 
 
-def band(value: Any, lo: float, hi: float, *, interval=None) -> Condition:
+def band(value: Any, lo: float, hi: float, *, interval: tuple[float, float] | None = None) -> Condition:
     """lo <= value <= hi (a band fixed in advance; ``lo`` may be ``-inf`` only through ``at_most``).
 
     Parameters
@@ -137,6 +169,11 @@ def band(value: Any, lo: float, hi: float, *, interval=None) -> Condition:
     Returns
     -------
     Condition
+
+    Raises
+    ------
+    ValueError
+        ``lo`` or ``hi`` is not finite (a one-sided band is ``at_most`` or ``at_least``), or lo > hi.
     """
     lo, hi = _finite_param("lo", lo), _finite_param("hi", hi)
     if lo > hi:
@@ -144,7 +181,7 @@ def band(value: Any, lo: float, hi: float, *, interval=None) -> Condition:
     return Condition("band", _num(value), {"lo": lo, "hi": hi}, interval)
 
 
-def at_most(value: Any, bound: float, *, interval=None) -> Condition:
+def at_most(value: Any, bound: float, *, interval: tuple[float, float] | None = None) -> Condition:
     """value <= bound (an upper bound of the theory, or a count that must stay at zero).
 
     Parameters
@@ -159,11 +196,16 @@ def at_most(value: Any, bound: float, *, interval=None) -> Condition:
     Returns
     -------
     Condition
+
+    Raises
+    ------
+    ValueError
+        ``bound`` is not finite.
     """
     return Condition("at_most", _num(value), {"bound": _finite_param("bound", bound)}, interval)
 
 
-def at_least(value: Any, bound: float, *, interval=None) -> Condition:
+def at_least(value: Any, bound: float, *, interval: tuple[float, float] | None = None) -> Condition:
     """value >= bound (a lower bound of the theory).
 
     Parameters
@@ -178,6 +220,11 @@ def at_least(value: Any, bound: float, *, interval=None) -> Condition:
     Returns
     -------
     Condition
+
+    Raises
+    ------
+    ValueError
+        ``bound`` is not finite.
     """
     return Condition("at_least", _num(value), {"bound": _finite_param("bound", bound)}, interval)
 
@@ -194,6 +241,11 @@ def holds(cond: Mapping[str, Any]) -> bool:
     -------
     bool
         False when the value is missing or not finite.
+
+    Raises
+    ------
+    ValueError
+        An unknown rule.
     """
     v = cond.get("value")
     if v is None:
@@ -211,7 +263,24 @@ def holds(cond: Mapping[str, Any]) -> bool:
 
 
 def as_conditions(conditions: Condition | Mapping[str, Condition]) -> dict[str, Condition]:
-    """One condition, or a mapping of named ones, as a name -> Condition dict (a single one is ``"value"``)."""
+    """Normalise what ``ch.check`` was given to named conditions.
+
+    Parameters
+    ----------
+    conditions : Condition or mapping of str -> Condition
+        One condition, or a non-empty mapping of named ones.
+
+    Returns
+    -------
+    dict of str -> Condition
+        The named conditions in their order; a single condition is named ``"value"``.
+
+    Raises
+    ------
+    TypeError
+        Anything else, a bare boolean or an empty mapping included: every verdict is decided by
+        conditions recorded with their tolerances.
+    """
     if isinstance(conditions, Condition):
         return {"value": conditions}
     if isinstance(conditions, Mapping) and conditions and all(isinstance(c, Condition) for c in conditions.values()):

@@ -1,4 +1,9 @@
-"""The ``overparam`` command (also ``python -m overparam``): run, build, list, clean."""
+"""The ``overparam`` command (also ``python -m overparam``): run, build, list, clean.
+
+A thin layer over ``overparam.book.pipeline``: it parses the arguments, finds the book's root and turns
+the pipeline's two errors into exit codes and one-line messages, so ``make book`` and CI see a clear
+failure without a Python traceback for a typo.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +11,7 @@ import argparse
 import sys
 
 from . import pipeline
-from .chapter import DEVICES, PROFILES
+from .params import DEVICES, PROFILES
 
 __all__ = ["main"]
 
@@ -36,6 +41,20 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run one ``overparam`` command.
+
+    Parameters
+    ----------
+    argv : list of str, optional
+        The arguments after the program name; ``sys.argv[1:]`` by default.
+
+    Returns
+    -------
+    int
+        The exit status: 0 on success, 2 for bad input (``PipelineError``: unknown profile, device or
+        chapter, no root, a failed build), 1 when a chapter failed (``ChapterFailed``). The message
+        goes to stderr.
+    """
     args = _parser().parse_args(argv)
     try:
         paths = pipeline.Paths(pipeline.find_root())

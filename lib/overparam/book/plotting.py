@@ -1,80 +1,71 @@
-"""One figure style for the whole book, ``save_figure``, and the shared figure kinds.
+"""The figure kinds that chapters share, in the book's one style.
 
-Each figure kind is one function that draws on a given Axes and returns the numbers it drew, so the
-chapter can hand them to ``save_figure`` (every figure's data lands in a CSV beside its PNG and SVG).
+Each figure kind is one function that draws on a given Axes and returns the numbers it drew, ready for
+``save_figure``, so every figure's data lands in a CSV beside its PNG and SVG. The style, the palette and
+``save_figure`` live in ``overparam.book.style`` and are re-exported here, so a chapter needs only
+``from overparam import plotting``. A chapter's own composite figures live in ``overparam.book.figures``.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Mapping
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
-import matplotlib
 import numpy as np
 import pandas as pd
 
-from .results import atomic_write_text
+from .style import PALETTE, STYLE, figure_data_frame, label_log_axis, save_figure, use_style
 
-__all__ = ["PALETTE", "STYLE", "use_style", "figure_data_frame", "save_figure", "power_law", "convergence", "matrix", "mean_std_curves", "phase_diagram"]
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
+__all__ = [
+    "PALETTE",
+    "STYLE",
+    "convergence",
+    "figure_data_frame",
+    "label_log_axis",
+    "matrix",
+    "mean_std_curves",
+    "phase_diagram",
+    "power_law",
+    "save_figure",
+    "use_style",
+]
 
-# Colour-blind safe (Okabe-Ito), in the order series are drawn.
-PALETTE = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000"]
-
-STYLE = {
-    "figure.figsize": (6.4, 4.0),
-    "figure.dpi": 110,
-    "savefig.dpi": 150,
-    "savefig.bbox": "tight",
-    "font.size": 10,
-    "axes.titlesize": 11,
-    "axes.labelsize": 10,
-    "axes.spines.top": False,
-    "axes.spines.right": False,
-    "axes.grid": True,
-    "grid.alpha": 0.3,
-    "grid.linewidth": 0.6,
-    "legend.frameon": False,
-    "legend.fontsize": 9,
-    "lines.linewidth": 1.6,
-    "lines.markersize": 5,
-    "axes.prop_cycle": matplotlib.cycler(color=PALETTE),
-    "svg.hashsalt": "overparam",  # stable SVG ids: reruns do not churn the files
-    "svg.fonttype": "none",
-}
+_label_log_axis = label_log_axis  # the name ``book.figures`` used before it was public
 
 
-def use_style() -> None:
-    matplotlib.rcParams.update(STYLE)
+def power_law(ax: Axes, x: Any, y: Any, fit: Any = None, *, label: str | None = None,
+              color: str | None = None, marker: str = "o",
+              ref_slope: float | None = None) -> dict[str, np.ndarray]:
+    """Points y(x) on log-log axes, the fitted power law and, optionally, a reference slope.
 
+    The x axis is ticked at the measured values only (as powers of two when they all are).
 
-def figure_data_frame(data) -> pd.DataFrame:
-    """A DataFrame from a DataFrame or a mapping of columns (unequal lengths are padded with NaN)."""
-    if isinstance(data, pd.DataFrame):
-        return data
-    if isinstance(data, Mapping):
-        return pd.DataFrame({k: pd.Series(np.asarray(v).ravel()) for k, v in data.items()})
-    raise TypeError("figure data must be a DataFrame or a mapping of column name -> values")
+    Parameters
+    ----------
+    ax : matplotlib.axes.Axes
+        Where to draw.
+    x, y : array-like
+        The measured points (positive).
+    fit : overparam.measure.fit.SlopeFit, optional
+        A fit of log y on log x (``slope``, ``intercept`` and its interval ``lo``, ``hi``), drawn as a
+        line and named with its slope and interval in the legend.
+    label : str, optional
+        Legend entry of the points.
+    color : str, optional
+        Colour of the points and the fit; the style's next colour by default.
+    marker : str
+        Matplotlib format of the points.
+    ref_slope : float, optional
+        Draw the power law of this slope through the first point (dotted), e.g. the theory's slope.
 
-
-def save_figure(fig, name: str, out_dir: str | Path, data=None) -> dict[str, Path]:
-    """Save ``fig`` as out_dir/name.png and .svg and the plotted numbers as out_dir/name.csv."""
-    if data is None:
-        raise ValueError(f"figure {name!r}: pass the plotted numbers as data= (every figure saves its CSV)")
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    paths = {ext: out_dir / f"{name}.{ext}" for ext in ("png", "svg", "csv")}
-    for ext in ("png", "svg"):
-        tmp = out_dir / f".{name}.tmp.{ext}"
-        fig.savefig(tmp, format=ext, metadata={"Date": None} if ext == "svg" else None)
-        tmp.replace(paths[ext])
-    atomic_write_text(paths["csv"], figure_data_frame(data).to_csv(index=False))
-    return paths
-
-
-def power_law(ax, x, y, fit=None, *, label=None, color=None, marker="o", ref_slope=None):
-    """Points y(x) on log-log axes, the fitted power law (a ``overparam.measure.fit.SlopeFit``) and, optionally,
-    a reference slope through the first point. Returns the drawn numbers."""
+    Returns
+    -------
+    dict of str -> numpy.ndarray
+        ``x``, ``y``, and ``fit_y`` and ``reference_y`` (at ``x``) when drawn.
+    """
     x = np.asarray(x, float)
     y = np.asarray(y, float)
     line = ax.loglog(x, y, marker, color=color, label=label)[0]
@@ -89,27 +80,30 @@ def power_law(ax, x, y, fit=None, *, label=None, color=None, marker="o", ref_slo
         ref = y[0] * (x / x[0]) ** ref_slope
         ax.loglog(x, ref, ":", color="0.4", label=f"slope {ref_slope:g}")
         drawn["reference_y"] = ref
-    _label_log_axis(ax.xaxis, np.unique(x))
+    label_log_axis(ax.xaxis, np.unique(x))
     return drawn
 
 
-def _label_log_axis(axis, values):
-    """Tick a log axis at the measured values only (widths are powers of two: 2^k reads best)."""
-    from matplotlib.ticker import FixedLocator, NullFormatter, NullLocator
+def convergence(ax: Axes, curves: Mapping[str, np.ndarray], *, bound: Mapping[str, np.ndarray] | None = None,
+                ylabel: str = "training loss") -> dict[str, np.ndarray]:
+    """Loss curves against the step on a log scale, with optional dashed theoretical bounds.
 
-    if len(values) > 12:
-        values = values[:: int(np.ceil(len(values) / 12))]
-    pow2 = np.all(np.log2(values) == np.round(np.log2(values)))
-    labels = [f"$2^{{{int(np.log2(v))}}}$" if pow2 else f"{v:g}" for v in values]
-    axis.set_major_locator(FixedLocator(values))
-    axis.set_ticklabels(labels)
-    axis.set_minor_locator(NullLocator())
-    axis.set_minor_formatter(NullFormatter())
+    Parameters
+    ----------
+    ax : matplotlib.axes.Axes
+        Where to draw.
+    curves : mapping of label -> array
+        One loss per step for each curve.
+    bound : mapping of label -> array, optional
+        A bound per step, drawn dashed in its curve's colour for the labels it has.
+    ylabel : str
+        The y axis label.
 
-
-def convergence(ax, curves: Mapping[str, np.ndarray], *, bound: Mapping[str, np.ndarray] | None = None,
-                ylabel="training loss"):
-    """Loss curves on a log scale (one per label), with optional dashed theoretical bounds."""
+    Returns
+    -------
+    dict of str -> numpy.ndarray
+        Each curve under its label and each bound under ``"<label> (bound)"``.
+    """
     drawn = {}
     for i, (label, losses) in enumerate(curves.items()):
         c = PALETTE[i % len(PALETTE)]
@@ -124,8 +118,28 @@ def convergence(ax, curves: Mapping[str, np.ndarray], *, bound: Mapping[str, np.
     return drawn
 
 
-def matrix(ax, M, *, title=None, cmap="viridis", colorbar=True):
-    """A matrix as an image with a colour bar (Gram matrices, phase diagrams)."""
+def matrix(ax: Axes, M: Any, *, title: str | None = None, cmap: str = "viridis",
+           colorbar: bool = True) -> dict[str, np.ndarray]:
+    """A matrix as an image with a colour bar (Gram matrices, phase diagrams).
+
+    Parameters
+    ----------
+    ax : matplotlib.axes.Axes
+        Where to draw.
+    M : array-like
+        The matrix (2-D).
+    title : str, optional
+        Axes title.
+    cmap : str
+        Colour map.
+    colorbar : bool
+        Draw a colour bar beside the image.
+
+    Returns
+    -------
+    dict of str -> numpy.ndarray
+        The matrix in long form: ``row``, ``col``, ``value``.
+    """
     M = np.asarray(M, float)
     im = ax.imshow(M, cmap=cmap, interpolation="nearest")
     if colorbar:
@@ -137,9 +151,30 @@ def matrix(ax, M, *, title=None, cmap="viridis", colorbar=True):
             "col": np.tile(np.arange(M.shape[1]), M.shape[0]), "value": M.ravel()}
 
 
-def mean_std_curves(ax, df, col: str, log: bool = True, group: str = "alpha", step: str = "step"):
+def mean_std_curves(ax: Axes, df: pd.DataFrame, col: str, log: bool = True, group: str = "alpha",
+                    step: str = "step") -> dict[str, np.ndarray]:
     """One curve per ``group`` value: the mean of ``col`` over seeds against ``step``, with a ±1 std band.
-    ``df`` is a long table (one row per group, seed and step)."""
+
+    Parameters
+    ----------
+    ax : matplotlib.axes.Axes
+        Where to draw.
+    df : pandas.DataFrame
+        A long table, one row per group value, seed and step.
+    col : str
+        The column to average.
+    log : bool
+        Log scale on the y axis.
+    group : str
+        The column whose values make the curves (labelled ``α = ...`` when it is ``"alpha"``).
+    step : str
+        The column on the x axis.
+
+    Returns
+    -------
+    dict of str -> numpy.ndarray
+        ``"<group>=<value> mean"`` and ``"<group>=<value> std"`` per curve, by step.
+    """
     drawn = {}
     for i, (a, g) in enumerate(df.groupby(group)):
         st = g.groupby(step)[col].agg(["mean", "std"])
@@ -152,26 +187,55 @@ def mean_std_curves(ax, df, col: str, log: bool = True, group: str = "alpha", st
 
 
 # ------------------------------------------------------------------------ phase diagram (Oymak Fig. 2)
-def phase_diagram(ax, grid: pd.DataFrame, n: int, *, title: str | None = None, fit=None,
-                  value_label: str = "empirical success probability", colorbar: bool = True,
-                  cmap: str = "RdBu_r", vmin: float = 0.0, vmax: float = 1.0, extra_c=None):
-    """Draw ``grid`` (rows k, columns d, values in [vmin, vmax]; NaN = cell not run) with k on the x axis
-    and d on the y axis, as in the paper's red (success) / blue (failure) map.
+def _cell_edges(v: np.ndarray) -> np.ndarray:
+    """Cell edges half-way between grid values, so a coarse grid is drawn at its true coordinates."""
+    if v.size == 1:
+        return np.array([v[0] - 0.5, v[0] + 0.5])
+    mid = (v[1:] + v[:-1]) / 2
+    return np.concatenate([[v[0] - (mid[0] - v[0])], mid, [v[-1] + (v[-1] - mid[-1])]])
 
-    Overlays: the white curve kd = n (the paper's), the fitted boundary kd = c n when ``fit`` (a
-    ``BoundaryFit``) is given, and dotted curves kd = c n for each c in ``extra_c``. Returns the drawn
-    numbers in long form (k, d, value)."""
+
+def phase_diagram(ax: Axes, grid: pd.DataFrame, n: int, *, title: str | None = None, fit: Any = None,
+                  value_label: str = "empirical success probability", colorbar: bool = True,
+                  cmap: str = "RdBu_r", vmin: float = 0.0, vmax: float = 1.0,
+                  extra_c: Any = None) -> pd.DataFrame:
+    """A phase diagram over width k and input dimension d, as in Figure 2 of Oymak & Soltanolkotabi.
+
+    ``grid`` is drawn with k on the x axis and d on the y axis, in the paper's red (success) / blue
+    (failure) map, with the white curve kd = n that the paper draws.
+
+    Parameters
+    ----------
+    ax : matplotlib.axes.Axes
+        Where to draw.
+    grid : pandas.DataFrame
+        Rows k, columns d, values in [vmin, vmax]; NaN marks a cell that was not run.
+    n : int
+        The number of samples (the curve kd = n).
+    title : str, optional
+        Axes title.
+    fit : overparam.measure.phase.BoundaryFit, optional
+        A fitted boundary kd = c n (its ``c``), drawn dashed when finite.
+    value_label : str
+        Colour bar label.
+    colorbar : bool
+        Draw the colour bar.
+    cmap : str
+        Colour map.
+    vmin, vmax : float
+        Colour range.
+    extra_c : iterable of float, optional
+        Further curves kd = c n, drawn dotted.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The drawn numbers in long form: ``k``, ``d``, ``value``.
+    """
     ks = np.asarray(grid.index, float)
     ds = np.asarray(grid.columns, float)
     Z = grid.to_numpy(float)
-    # cell edges half-way between grid values, so a coarse grid is drawn at its true coordinates
-    def edges(v):
-        if v.size == 1:
-            return np.array([v[0] - 0.5, v[0] + 0.5])
-        mid = (v[1:] + v[:-1]) / 2
-        return np.concatenate([[v[0] - (mid[0] - v[0])], mid, [v[-1] + (v[-1] - mid[-1])]])
-
-    ek, ed = edges(ks), edges(ds)
+    ek, ed = _cell_edges(ks), _cell_edges(ds)
     im = ax.pcolormesh(ek, ed, np.ma.masked_invalid(Z.T), cmap=cmap, vmin=vmin, vmax=vmax, shading="flat")
     kk = np.linspace(max(ek[0], n / ed[-1]), ek[-1], 200)
     ax.plot(kk, n / kk, color="white", lw=2.2, label="$kd = n$")

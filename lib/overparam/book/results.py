@@ -1,8 +1,10 @@
 """The chapter's results record: theorem-level checks, figures, tables, saved atomically as JSON.
 
-``results.json`` is what the tests read. Each check carries the measured value, what the theory
-predicts, a verdict computed from the two, and a one-line reason, so a reader of the JSON alone knows
-what was tested and why it passed or failed.
+``results.json`` is what the tests read, never the printed page. Each check carries the measured value,
+what the theory predicts, the conditions that decided it with their tolerances, the verdict and a
+one-line reason, so a reader of the JSON alone knows what was tested and why it passed or failed, and a
+test can re-decide the verdict from the numbers. Files are written atomically (``atomic_write_text``):
+an interrupted run never leaves half a file where the last good one was.
 """
 
 from __future__ import annotations
@@ -11,14 +13,15 @@ import json
 import math
 import os
 import tempfile
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 import numpy as np
 
 from .checks import Condition, as_conditions
 
-__all__ = ["KINDS", "VERDICTS", "to_jsonable", "atomic_write_text", "Results", "load_results"]
+__all__ = ["KINDS", "VERDICTS", "Results", "atomic_write_text", "load_results", "to_jsonable"]
 
 
 VERDICTS = ("pass", "fail", "inconclusive")
@@ -26,7 +29,19 @@ KINDS = ("claim", "bound", "remark", "beyond", "erratum")
 
 
 def to_jsonable(value: Any) -> Any:
-    """numpy/torch scalars and arrays -> plain Python; non-finite floats -> None (strict JSON)."""
+    """Turn a value into what strict JSON can hold.
+
+    Parameters
+    ----------
+    value : Any
+        numpy or torch scalars and arrays, floats, and dicts, lists and tuples of them (nested).
+
+    Returns
+    -------
+    Any
+        Plain Python: arrays and tuples as lists, numpy scalars as ``float``/``int``/``bool``, dict
+        keys as strings, non-finite floats as None (JSON has no NaN); anything else unchanged.
+    """
     if hasattr(value, "detach"):
         value = value.detach().cpu().numpy()
     if isinstance(value, np.ndarray):
@@ -46,7 +61,16 @@ def to_jsonable(value: Any) -> Any:
 
 
 def atomic_write_text(path: str | Path, text: str) -> None:
-    """Write to a temporary file beside ``path`` and rename it over: readers never see half a file."""
+    """Write ``text`` to ``path`` through a temporary file beside it, renamed over: readers never see
+    half a file, and a failed write leaves the old file and no temporary behind.
+
+    Parameters
+    ----------
+    path : str or Path
+        The file; its folder is created when missing.
+    text : str
+        The whole content.
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
@@ -60,7 +84,28 @@ def atomic_write_text(path: str | Path, text: str) -> None:
 
 
 class Results:
-    def __init__(self, chapter: str, meta: dict | None = None, config: dict | None = None):
+    """What one chapter run measured: the content of its ``results.json``.
+
+    Parameters
+    ----------
+    chapter : str
+        The chapter's name (also stored as ``meta["chapter"]``).
+    meta : dict, optional
+        Run facts that may differ between two runs of one seed (versions, device, wall time).
+    config : dict, optional
+        Every size the run used.
+
+    Attributes
+    ----------
+    checks : dict of str -> dict
+        One entry per theorem-level check (``check``).
+    figures, tables : list of str
+        Paths relative to the output folder.
+    values : dict
+        Numbers glued into the prose.
+    """
+
+    def __init__(self, chapter: str, meta: dict | None = None, config: dict | None = None) -> None:
         self.chapter = chapter
         self.meta: dict = {"chapter": chapter, **(meta or {})}
         self.config: dict = dict(config or {})
@@ -108,7 +153,18 @@ class Results:
         Returns
         -------
         dict
-            The stored entry.
+            The stored entry: ``title``, ``kind``, ``source``, ``measured``, ``predicted``,
+            ``conditions`` (each condition's JSON form), ``verdict`` ("pass" when every condition
+            holds, else "fail"), ``reason`` and the ``extra`` numbers.
+
+        Raises
+        ------
+        KeyError
+            ``key`` was recorded before.
+        ValueError
+            An unknown ``kind``.
+        TypeError
+            ``conditions`` is not a Condition or a non-empty mapping of them.
         """
         if key in self.checks:
             raise KeyError(f"check {key!r} recorded twice")
@@ -131,7 +187,14 @@ class Results:
         self.checks[key] = entry
         return entry
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
+        """The JSON form of the record.
+
+        Returns
+        -------
+        dict
+            ``meta``, ``config``, ``checks``, ``figures``, ``tables`` and ``values``, JSON-able.
+        """
         return {
             "meta": to_jsonable(self.meta),
             "config": to_jsonable(self.config),
@@ -142,11 +205,41 @@ class Results:
         }
 
     def save(self, path: str | Path) -> Path:
+        """Write the record as strict JSON (no NaN literals), atomically.
+
+        Parameters
+        ----------
+        path : str or Path
+            The file, normally ``out_dir/results.json``.
+
+        Returns
+        -------
+        Path
+            ``path``.
+
+        Raises
+        ------
+        TypeError
+            A value that JSON cannot hold (an object ``to_jsonable`` leaves unchanged); the old file
+            is kept.
+        """
         path = Path(path)
         atomic_write_text(path, json.dumps(self.as_dict(), indent=2, allow_nan=False) + "\n")
         return path
 
 
-def load_results(path: str | Path) -> dict:
+def load_results(path: str | Path) -> dict[str, Any]:
+    """Read a ``results.json``.
+
+    Parameters
+    ----------
+    path : str or Path
+        The file.
+
+    Returns
+    -------
+    dict
+        The record as ``Results.as_dict`` wrote it.
+    """
     with open(path) as f:
         return json.load(f)

@@ -1,4 +1,9 @@
-"""Which torch device a run uses."""
+"""Which torch device a run uses.
+
+One place turns the ``device`` parameter of a chapter (``auto``, ``cpu``, ``cuda``, ``cuda:N``) into a
+``torch.device``, so that ``auto`` means the same everywhere and a missing GPU fails with a message that
+names the torch build instead of deep inside a kernel.
+"""
 
 from __future__ import annotations
 

@@ -12,20 +12,30 @@ from __future__ import annotations
 import os
 import sys
 import warnings
-from typing import Iterable, TypeVar
+from collections.abc import Iterable
+from typing import Any, TextIO, TypeVar
 
 from tqdm import tqdm
 from tqdm.std import TqdmWarning
 
-__all__ = ["progress", "terminal", "route_warnings_to_terminal", "ENV"]
+__all__ = ["ENV", "progress", "route_warnings_to_terminal", "terminal"]
 
 ENV = "OVERPARAM_PROGRESS"
+"""The environment variable the pipeline sets: a file path, or ``off``."""
 T = TypeVar("T")
-_stream = None
+_stream: TextIO | None = None
 
 
-def terminal():
-    """The stream progress goes to (the pipeline's terminal, or stderr), or None when it is off."""
+def terminal() -> TextIO | None:
+    """The stream progress bars and routed warnings go to.
+
+    Returns
+    -------
+    file or None
+        The file named by ``OVERPARAM_PROGRESS`` (opened for appending, line-buffered, and kept open
+        for the process's lifetime), ``sys.stderr`` when the variable is unset or empty, or None when
+        it is ``off``.
+    """
     global _stream
     where = os.environ.get(ENV, "")
     if where == "off":
@@ -38,7 +48,7 @@ def terminal():
 
 
 def progress(iterable: Iterable[T] | None = None, *, total: int | None = None, desc: str = "",
-             enabled: bool = True, **kw) -> tqdm:
+             enabled: bool = True, **kw: Any) -> tqdm:
     """A ``tqdm`` bar on the pipeline's terminal (see the module docstring).
 
     Parameters
@@ -57,6 +67,8 @@ def progress(iterable: Iterable[T] | None = None, *, total: int | None = None, d
     Returns
     -------
     tqdm
+        Writing to ``terminal()``, 100 columns wide, redrawn at most once a second unless
+        ``mininterval`` is given; disabled when ``enabled`` is False or progress is ``off``.
     """
     target = terminal()
     with warnings.catch_warnings():
@@ -71,14 +83,17 @@ def route_warnings_to_terminal() -> None:
     """Under the pipeline (``OVERPARAM_PROGRESS`` set), print warnings on its terminal, not on the page.
 
     A warning is for whoever runs the book, not for its reader: the page must show no stderr. Outside
-    the pipeline nothing changes.
+    the pipeline nothing changes. Under the pipeline this replaces ``warnings.showwarning`` for the rest
+    of the process (the chapter's kernel); with progress ``off`` warnings are dropped.
     """
     if not os.environ.get(ENV):
         return
+    warnings.showwarning = _show_on_terminal
 
-    def show(message, category, filename, lineno, file=None, line=None):
-        out = terminal()
-        if out is not None:
-            out.write(warnings.formatwarning(message, category, filename, lineno, line))
 
-    warnings.showwarning = show
+def _show_on_terminal(message: Warning | str, category: type[Warning], filename: str, lineno: int,
+                      file: TextIO | None = None, line: str | None = None) -> None:
+    """A ``warnings.showwarning`` that writes to ``terminal()`` (``file`` is ignored: never the page)."""
+    out = terminal()
+    if out is not None:
+        out.write(warnings.formatwarning(message, category, filename, lineno, line))

@@ -17,10 +17,10 @@ import hashlib
 import numpy as np
 import torch
 
-__all__ = ["derive_seed", "rng_for", "generator_for", "stable_seed"]
+__all__ = ["derive_seed", "generator_for", "rng_for", "stable_seed"]
 
 
-def _words(key) -> list[int]:
+def _words(key: int | str) -> list[int]:
     """A key part as 32-bit words: integers as themselves (split when large), strings by SHA-256."""
     if isinstance(key, (bool, np.bool_)):
         raise TypeError("a seed key must be an integer or a string, not a bool")
@@ -55,6 +55,21 @@ def derive_seed(seed: int, *names: int | str) -> int:
     -------
     int
         A seed in [0, 2**63) for ``torch.Generator.manual_seed`` or ``numpy.random.default_rng``.
+
+    Raises
+    ------
+    TypeError
+        A part (or ``seed``) that is not an integer or a string; a bool is refused, since ``True``
+        would silently mean 1.
+    ValueError
+        A negative integer.
+
+    Notes
+    -----
+    ``seed`` is the entropy of a ``numpy.random.SeedSequence`` and the parts form its spawn key: each
+    part as 32-bit words (an integer split into as many words as it needs, a string as the first
+    128 bits of its SHA-256) preceded by its word count, so that ``1`` and ``"1"``, ``("ab",)`` and
+    ``("a", "b")``, or ``2**32`` and ``(0, 1)`` name different streams.
     """
     entropy = _words(seed)
     spawn_key = []
@@ -66,17 +81,68 @@ def derive_seed(seed: int, *names: int | str) -> int:
 
 
 def rng_for(seed: int, *names: int | str) -> np.random.Generator:
-    """``numpy.random.default_rng`` on the stream ``derive_seed(seed, *names)``."""
+    """A numpy generator on the named stream.
+
+    Parameters
+    ----------
+    seed : int
+        The root seed.
+    *names : int or str
+        The stream's name (``derive_seed``).
+
+    Returns
+    -------
+    numpy.random.Generator
+        ``numpy.random.default_rng(derive_seed(seed, *names))``.
+
+    Raises
+    ------
+    TypeError, ValueError
+        As ``derive_seed``.
+    """
     return np.random.default_rng(derive_seed(seed, *names))
 
 
 def generator_for(seed: int, *names: int | str) -> torch.Generator:
-    """A CPU ``torch.Generator`` on the stream ``derive_seed(seed, *names)`` (models sample on the CPU,
-    then move to their device, so a seed gives the same weights on every device)."""
+    """A CPU torch generator on the named stream.
+
+    Models sample on the CPU, then move to their device, so a seed gives the same weights on every
+    device.
+
+    Parameters
+    ----------
+    seed : int
+        The root seed.
+    *names : int or str
+        The stream's name (``derive_seed``).
+
+    Returns
+    -------
+    torch.Generator
+        A CPU generator seeded with ``derive_seed(seed, *names)``.
+
+    Raises
+    ------
+    TypeError, ValueError
+        As ``derive_seed``.
+    """
     return torch.Generator().manual_seed(derive_seed(seed, *names))
 
 
 def stable_seed(*key: int) -> int:
-    """A seed derived from integers with ``numpy.random.SeedSequence`` (stable across processes, unlike
-    Python's salted ``hash``). Kept for the two-layer problem generators, whose streams it defines."""
+    """A seed derived from integers with ``numpy.random.SeedSequence``.
+
+    Stable across processes, unlike Python's salted ``hash``. Kept for the two-layer problem
+    generators, whose streams it defines; new code uses ``derive_seed``.
+
+    Parameters
+    ----------
+    *key : int
+        Non-negative integers, used as the ``SeedSequence`` entropy.
+
+    Returns
+    -------
+    int
+        A seed in [0, 2**63).
+    """
     return int(np.random.SeedSequence([int(x) for x in key]).generate_state(1, dtype=np.uint64)[0] >> 1)
