@@ -84,7 +84,8 @@ def test_the_verdict_line_under_the_cell(tmp_path, monkeypatch):
     import IPython.display
 
     shown = []
-    monkeypatch.setattr(IPython, "get_ipython", lambda: object())  # as under a kernel
+    kernel_shell = type("Shell", (), {"kernel": object()})()
+    monkeypatch.setattr(IPython, "get_ipython", lambda: kernel_shell)  # as under a kernel
     monkeypatch.setattr(IPython.display, "display", lambda *objs, **kw: shown.extend(objs))
     ch = make(tmp_path)
     ch.check("ok", within(1.0, 1.0, 0.1), title="Theorem 2.1", reason="the rate")
@@ -92,6 +93,14 @@ def test_the_verdict_line_under_the_cell(tmp_path, monkeypatch):
     lines = [o.data for o in shown if isinstance(o, IPython.display.Markdown)]
     assert lines == ["✅ **PASS** — *Theorem 2.1*: the rate: 1 within ±0.1 of 1",
                      "❌ **FAIL** — *Lemma 3*: rate: 2 ≤ 1"]
+
+
+def test_outside_a_kernel_the_verdict_is_plain_text(tmp_path, capsys, monkeypatch):
+    import IPython
+
+    monkeypatch.setattr(IPython, "get_ipython", lambda: object())  # a terminal shell, no kernel
+    make(tmp_path).check("ok", within(1.0, 1.0, 0.1), title="Theorem 2.1", reason="the rate")
+    assert capsys.readouterr().out == "PASS: Theorem 2.1: the rate: 1 within ±0.1 of 1\n"
 
 
 def test_named_streams_are_the_runtime_streams(tmp_path):

@@ -48,7 +48,11 @@ def _show_verdict(title: str, entry: dict) -> None:
         from IPython.display import Markdown, display
     except ImportError:
         return
-    if get_ipython() is None:
+    # a kernel (a notebook, the pipeline) renders Markdown; a script or terminal IPython would print its
+    # repr, and myst_nb's glue creates a shell there, so ask for a kernel rather than for any shell
+    if getattr(get_ipython(), "kernel", None) is None:
+        text = f"{entry['verdict'].upper()}: {title}: {entry['reason']}"
+        print(text)
         return
     mark = {"pass": "✅ **PASS**", "fail": "❌ **FAIL**", "inconclusive": "❔ **INCONCLUSIVE**"}[entry["verdict"]]
     display(Markdown(f"{mark} — *{title}*: {entry['reason']}"))
