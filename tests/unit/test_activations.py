@@ -39,3 +39,25 @@ def test_bad_alpha_and_name():
         activations.get("leaky_relu")
     with pytest.raises(ValueError, match="unknown activation"):
         activations.get("gelu2")
+
+
+@pytest.mark.parametrize("name", activations.ACTIVATIONS)
+def test_oymak_pair_and_value_agree_with_get(name, gen):
+    z = torch.randn(500, generator=gen)
+    phi, dphi = activations.activation_pair(z, name)
+    f, df = activations.get(name)
+    assert torch.equal(phi, f(z)) and torch.equal(dphi, df(z))
+    assert torch.equal(activations.activation_value(z, name), phi)
+
+
+def test_oymak_activations_reject_other_names():
+    for fn in (activations.activation_pair, activations.activation_value):
+        with pytest.raises(ValueError, match="valid: relu, softplus"):
+            fn(torch.zeros(2), "tanh")
+
+
+def test_kink_convention_is_the_right_derivative():
+    # sigma'(0) = the slope for z >= 0 (Allen-Zhu et al., Definition 2.2; Guo et al., eq. (2))
+    zero = torch.zeros(1, dtype=torch.float64)
+    assert float(activations.get("relu")[1](zero)) == 1.0
+    assert math.isclose(float(activations.get("leaky_relu", -0.5)[1](zero)), 1 / math.sqrt(1.25))

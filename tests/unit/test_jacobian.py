@@ -6,8 +6,6 @@ import math
 import pytest
 import torch
 
-from overparam.nets import TwoLayerModule, output_weights
-from overparam.train import sphere_problems
 from overparam.kernels.two_layer import (
     expected_gram_mc,
     expected_gram_quadrature,
@@ -16,7 +14,14 @@ from overparam.kernels.two_layer import (
     relu_expected_gram,
 )
 from overparam.measure.probes import sign_flip_fraction
-from overparam.measure.two_layer_jacobian import jacobian, jacobian_drift, jacobian_gram, jacobian_singular_values
+from overparam.measure.two_layer_jacobian import (
+    jacobian,
+    jacobian_drift,
+    jacobian_gram,
+    jacobian_singular_values,
+)
+from overparam.nets import TwoLayerModule, output_weights
+from overparam.train import sphere_problems
 
 
 def _problem(n=12, k=7, d=5, seed=0):

@@ -1,8 +1,17 @@
 """Analytic infinite-width kernels and their quadrature, in float64.
 
-``two_layer``: H^infinity / Sigma(X) of one-hidden-layer networks and lambda_min in float64;
-``random_features``: the output-feature covariance Sigma~(X); ``deep``: the deep leaky-ReLU NTK and NNGP
-recursion (Guo et al.; Allen-Zhu et al.'s hidden-layer kernel at alpha = 0).
+The theorems are stated with the smallest eigenvalue of a limiting kernel at the training data (lambda0,
+lambda(X), lambda~(X)); these are computed here once, in closed form where one exists and otherwise by
+quadrature or Monte Carlo with a standard error, always in float64 because the eigenvalue can be tiny
+against the kernel's norm.
+
+* ``two_layer``: H^infinity (Du et al. 2019) = Sigma(X) for ReLU, Sigma(X) for any activation
+  (Oymak & Soltanolkotabi 2020, Definition 6.1), lambda(X), the Khatri-Rao sigma_min^2 of their
+  Theorem 2.1, and lambda_min of any Gram matrix in float64;
+* ``random_features``: the output-feature covariance Sigma~(X) and lambda~(X) (Oymak & Soltanolkotabi,
+  Definition 3.1, Theorem 3.2);
+* ``deep``: the deep leaky-ReLU NTK and NNGP recursion (Guo, Li & Lerman 2024; Allen-Zhu, Li & Song's
+  hidden-layer kernel at alpha = 0).
 """
 
 from . import deep, random_features, two_layer
@@ -38,4 +47,4 @@ from .two_layer import (
     relu_ntk_infinite,
 )
 
-__all__ = ["nonlinearity_weight", "leaky_coefficients", "kappa", "kappa_dot", "infinite_width_ntk", "linearized_loss", "stable_eta", "NUMERICAL_ZERO", "numerical_zero_floor", "arccos1_kernel", "relu_feature_gram", "feature_gram_quadrature", "feature_gram_mc", "output_feature_gram", "lambda_tilde", "relu_expected_gram", "pair_kernel_quadrature", "expected_gram_quadrature", "MCGram", "expected_gram_mc", "expected_gram", "lambda_x", "khatri_rao_sigma_min_sq", "relu_ntk_infinite", "gram_min_eigenvalue", "deep", "random_features", "two_layer"]
+__all__ = ["NUMERICAL_ZERO", "MCGram", "arccos1_kernel", "deep", "expected_gram", "expected_gram_mc", "expected_gram_quadrature", "feature_gram_mc", "feature_gram_quadrature", "gram_min_eigenvalue", "infinite_width_ntk", "kappa", "kappa_dot", "khatri_rao_sigma_min_sq", "lambda_tilde", "lambda_x", "leaky_coefficients", "linearized_loss", "nonlinearity_weight", "numerical_zero_floor", "output_feature_gram", "pair_kernel_quadrature", "random_features", "relu_expected_gram", "relu_feature_gram", "relu_ntk_infinite", "stable_eta", "two_layer"]

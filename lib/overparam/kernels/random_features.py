@@ -9,7 +9,9 @@ k >= C log^2(n) n / lambda~(X). Entrywise Sigma~_ij = K~(rho_ij), K~(rho) = E[ph
   (Cho & Saul), in closed form;
 * softplus: 2-D Gauss-Hermite quadrature (``pair_kernel_quadrature``), or Monte Carlo.
 
-Everything is float64 and takes unit-norm rows of X.
+Everything is float64 and takes unit-norm rows of X. The quadrature, the Monte Carlo blocks and the
+choice of method are those of Sigma(X) in ``kernels.two_layer``: the two kernels differ only in using
+phi instead of phi' and in lacking the factor X X^T.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from __future__ import annotations
 import math
 
 import torch
+from numpy.typing import ArrayLike
 
 from ..nets.activations import activation_pair
 from .two_layer import (
@@ -28,47 +31,95 @@ from .two_layer import (
     rho_matrix,
 )
 
-__all__ = ["NUMERICAL_ZERO", "numerical_zero_floor", "arccos1_kernel", "relu_feature_gram", "feature_gram_quadrature", "feature_gram_mc", "output_feature_gram", "lambda_tilde"]
+__all__ = ["NUMERICAL_ZERO", "arccos1_kernel", "feature_gram_mc", "feature_gram_quadrature", "lambda_tilde", "numerical_zero_floor", "output_feature_gram", "relu_feature_gram"]
 
 
 NUMERICAL_ZERO = 1e-10
+"""Relative level below which an eigenvalue of a PSD matrix M counts as zero (times ||M||): float64
+round-off in forming and diagonalising M is ~1e-14 ||M|| at n = 100, so 1e-10 leaves four orders of
+margin on either side."""
 
 
-def numerical_zero_floor(M) -> float:
-    """The level below which an eigenvalue of the PSD matrix M counts as zero: NUMERICAL_ZERO * ||M||."""
+def numerical_zero_floor(M: ArrayLike) -> float:
+    """The level below which an eigenvalue of the PSD matrix M counts as zero: NUMERICAL_ZERO * ||M||.
+
+    Parameters
+    ----------
+    M : array-like, shape (n, n)
+        A positive semi-definite matrix.
+
+    Returns
+    -------
+    float
+        NUMERICAL_ZERO times the spectral norm of M (0 for an empty matrix).
+    """
     M = _t(M)
     return NUMERICAL_ZERO * float(torch.linalg.matrix_norm(M, 2)) if M.numel() else 0.0
 
 
 # ------------------------------------------------------------------------------------ Sigma~(X): closed form
-def arccos1_kernel(rho) -> torch.Tensor:
-    """E[relu(u) relu(v)] for standard normal u, v with correlation rho:
-    (sqrt(1 - rho^2) + (pi - arccos rho) rho) / (2 pi). Equals 1/2 at rho = 1 and 0 at rho = -1."""
+def arccos1_kernel(rho: ArrayLike) -> torch.Tensor:
+    """E[relu(u) relu(v)] for standard normals u, v with correlation rho (Cho & Saul's arc-cosine kernel).
+
+    (sqrt(1 - rho^2) + (pi - arccos rho) rho) / (2 pi): 1/2 at rho = 1 and 0 at rho = -1.
+
+    Parameters
+    ----------
+    rho : array-like
+        Correlations; clamped to [-1, 1] against round-off.
+
+    Returns
+    -------
+    torch.Tensor, float64
+        Same shape as ``rho``.
+    """
     r = _t(rho).clamp(-1.0, 1.0)
     return (torch.sqrt(1 - r**2) + (math.pi - torch.arccos(r)) * r) / (2 * math.pi)
 
 
-def relu_feature_gram(X) -> torch.Tensor:
-    """Sigma~(X) for ReLU in closed form (arc-cosine kernel of order 1 at rho_ij = x_i^T x_j)."""
-    return arccos1_kernel(rho_matrix(X))
-
-
-# ---------------------------------------------- Sigma~(X): quadrature (``jacobian.pair_kernel_quadrature``)
-def feature_gram_quadrature(X, activation: str, nodes: int = 64) -> torch.Tensor:
-    """Sigma~(X) = E[phi(Xw) phi(Xw)^T] by 2-D Gauss-Hermite quadrature (for smooth phi: softplus)."""
-    return pair_kernel_quadrature(rho_matrix(X), lambda z: activation_pair(z, activation)[0], nodes=nodes)
-
-
-def feature_gram_mc(X, activation: str, samples: int = 100_000, generator: torch.Generator | None = None,
-                    chunk: int = 8192) -> tuple[torch.Tensor, torch.Tensor]:
-    """Monte Carlo Sigma~(X) over ``samples`` draws w ~ N(0, I_d).
+def relu_feature_gram(X: ArrayLike) -> torch.Tensor:
+    """Sigma~(X) of Definition 3.1 for ReLU in closed form (the arc-cosine kernel at rho_ij = x_i^T x_j).
 
     Parameters
     ----------
-    X : array-like, shape (n, d)
-        Unit-norm rows.
-    activation : str
-        "relu" or "softplus".
+    X : array-like, shape (n, d), unit-norm rows
+
+    Returns
+    -------
+    torch.Tensor, shape (n, n), float64
+    """
+    return arccos1_kernel(rho_matrix(X))
+
+
+# ------------------------------------------- Sigma~(X): quadrature (``two_layer.pair_kernel_quadrature``)
+def feature_gram_quadrature(X: ArrayLike, activation: str, nodes: int = 64) -> torch.Tensor:
+    """Sigma~(X) = E[phi(Xw) phi(Xw)^T] of Definition 3.1 by 2-D Gauss-Hermite quadrature.
+
+    For smooth phi (softplus); ReLU's kink is resolved poorly, use ``relu_feature_gram``.
+
+    Parameters
+    ----------
+    X : array-like, shape (n, d), unit-norm rows
+    activation : {"relu", "softplus"}
+    nodes : int
+        Gauss-Hermite nodes per dimension.
+
+    Returns
+    -------
+    torch.Tensor, shape (n, n), float64
+    """
+    return pair_kernel_quadrature(rho_matrix(X), lambda z: activation_pair(z, activation)[0], nodes=nodes)
+
+
+def feature_gram_mc(X: ArrayLike, activation: str, samples: int = 100_000,
+                    generator: torch.Generator | None = None,
+                    chunk: int = 8192) -> tuple[torch.Tensor, torch.Tensor]:
+    """Monte Carlo Sigma~(X) of Definition 3.1 over ``samples`` draws w ~ N(0, I_d).
+
+    Parameters
+    ----------
+    X : array-like, shape (n, d), unit-norm rows
+    activation : {"relu", "softplus"}
     samples : int
         Number of draws.
     generator : torch.Generator, optional
@@ -87,15 +138,15 @@ def feature_gram_mc(X, activation: str, samples: int = 100_000, generator: torch
     return mean, (var / samples).sqrt()
 
 
-def output_feature_gram(X, activation: str, method: str = "auto", **kw) -> torch.Tensor:
-    """Sigma~(X) of Def. 3.1.
+def output_feature_gram(X: ArrayLike, activation: str, method: str = "auto", **kw) -> torch.Tensor:
+    """Sigma~(X) of Oymak & Soltanolkotabi (2020), Definition 3.1, the output feature covariance.
+
+    E[Phi Phi^T] = k Sigma~(X) for the random feature matrix Phi = phi(X W^T) of k features.
 
     Parameters
     ----------
-    X : array-like, shape (n, d)
-        Unit-norm rows.
-    activation : str
-        "relu" or "softplus".
+    X : array-like, shape (n, d), unit-norm rows
+    activation : {"relu", "softplus"}
     method : str
         "closed" (ReLU), "quadrature" (smooth activations), "mc" (the mean), or "auto"
         (``kernels.two_layer.by_method``).
@@ -105,12 +156,34 @@ def output_feature_gram(X, activation: str, method: str = "auto", **kw) -> torch
     Returns
     -------
     torch.Tensor, shape (n, n), float64
+
+    Raises
+    ------
+    ValueError
+        For an unknown method, or "closed" with softplus (``by_method``).
     """
     return by_method(activation, method, closed=lambda: relu_feature_gram(X),
                      quadrature=lambda: feature_gram_quadrature(X, activation, **kw),
                      mc=lambda: feature_gram_mc(X, activation, **kw)[0])
 
 
-def lambda_tilde(X, activation: str, method: str = "auto", **kw) -> float:
-    """lambda~(X) = lambda_min(Sigma~(X)), the quantity of Theorem 3.2."""
+def lambda_tilde(X: ArrayLike, activation: str, method: str = "auto", **kw) -> float:
+    """lambda~(X) = lambda_min(Sigma~(X)) (Definition 3.1), the eigenvalue of Theorem 3.2.
+
+    Theorem 3.2 makes the random feature matrix full rank, so that fitting the output layer alone
+    interpolates, once k >= C log^2(n) n / lambda~(X).
+
+    Parameters
+    ----------
+    X : array-like, shape (n, d), unit-norm rows
+    activation : {"relu", "softplus"}
+    method : str
+        As for ``output_feature_gram``.
+    **kw
+        Passed to ``output_feature_gram``.
+
+    Returns
+    -------
+    float
+    """
     return float(torch.linalg.eigvalsh(output_feature_gram(X, activation, method, **kw))[0])

@@ -1,50 +1,79 @@
 """Infinite-width kernels of one-hidden-layer networks, in float64.
 
-* H^infinity (Du et al. 2019) = Sigma(X) for ReLU (Oymak & Soltanolkotabi 2020, Def. 6.1):
-  H_ij = rho_ij (pi - arccos rho_ij) / (2 pi), rho_ij = x_i^T x_j (``relu_ntk_infinite``);
+The two-layer theorems are stated with the smallest eigenvalue of an expected Gram matrix at the data:
+
+* H^infinity (Du et al. 2019, Section 3; lambda0 of their Theorem 3.1) = Sigma(X) for ReLU (Oymak &
+  Soltanolkotabi 2020, Definition 6.1): H_ij = rho_ij (pi - arccos rho_ij) / (2 pi), rho_ij = x_i^T x_j
+  (``relu_ntk_infinite``, alias ``relu_expected_gram``);
 * the expected Jacobian Gram Sigma(X) = E_w[(phi'(X w) phi'(X w)^T) ⊙ (X X^T)] for any activation,
   entrywise rho_ij K(rho_ij) with K(rho) = E[phi'(u) phi'(v)], corr(u, v) = rho: closed form for ReLU,
   2-D Gauss-Hermite quadrature (``pair_kernel_quadrature``) or Monte Carlo with a standard error otherwise;
   lambda(X) = lambda_min(Sigma(X));
+* ``khatri_rao_sigma_min_sq``: sigma_min^2 of the Khatri-Rao power X * X of Theorem 2.1's kappa(X);
 * ``gram_min_eigenvalue``: the smallest eigenvalue of a Gram matrix, always in float64.
+
+Sigma(X) and Sigma~(X) (``random_features``) are one construction with phi' or phi: they share the
+quadrature, the Monte Carlo blocks (``activation_batches``, ``mc_second_moment``) and ``by_method``.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 import torch
+from numpy.typing import ArrayLike
 
 from ..nets.activations import activation_pair
 
 __all__ = ["MCGram", "activation_batches", "by_method", "expected_gram", "expected_gram_mc", "expected_gram_quadrature", "gram_min_eigenvalue", "khatri_rao_sigma_min_sq", "lambda_x", "mc_second_moment", "pair_kernel_quadrature", "relu_expected_gram", "relu_ntk_infinite", "rho_matrix"]
 
 
-def _t(a) -> torch.Tensor:
+def _t(a: ArrayLike) -> torch.Tensor:
     return torch.as_tensor(a).to(torch.float64)
 
 
-
 # ----------------------------------------------------------------------------------- expected Jacobian Gram
-def rho_matrix(X) -> torch.Tensor:
-    """The correlations rho_ij = x_i^T x_j of unit-norm rows, clamped to [-1, 1] against round-off."""
+def rho_matrix(X: ArrayLike) -> torch.Tensor:
+    """The correlations rho_ij = x_i^T x_j, clamped to [-1, 1] against round-off.
+
+    Parameters
+    ----------
+    X : array-like, shape (n, d), unit-norm rows
+
+    Returns
+    -------
+    torch.Tensor, shape (n, n), float64
+    """
     X = _t(X)
     return (X @ X.T).clamp(-1.0, 1.0)
 
 
-def pair_kernel_quadrature(R, f: Callable[[torch.Tensor], torch.Tensor], nodes: int = 64,
+def pair_kernel_quadrature(R: ArrayLike, f: Callable[[torch.Tensor], torch.Tensor], nodes: int = 64,
                            chunk: int = 4096) -> torch.Tensor:
-    """K_f(R_ij) = E[f(u) f(v)] with (u, v) standard normal of correlation R_ij, for every entry of the
-    symmetric matrix R, by 2-D Gauss-Hermite quadrature (u = z1, v = rho z1 + sqrt(1 - rho^2) z2), computed
-    on the upper triangle only.
+    """K_f(R_ij) = E[f(u) f(v)] for standard normals (u, v) of correlation R_ij, at every entry of R.
 
-    ``f`` maps a tensor to a tensor elementwise: phi for Sigma~(X), phi' for the Jacobian's Sigma(X) (which
-    is R ⊙ K_{phi'}(R), ``expected_gram_quadrature``; ``random_features`` uses phi).
-    Accurate for smooth f (softplus and its derivative); a kink (ReLU) or a step is resolved poorly, use
-    the closed forms for those."""
+    By 2-D Gauss-Hermite quadrature (u = z1, v = rho z1 + sqrt(1 - rho^2) z2) on the upper triangle of
+    the symmetric R. f = phi gives Sigma~(X) (Oymak & Soltanolkotabi 2020, Definition 3.1), f = phi'
+    gives Sigma(X) = R ⊙ K_{phi'}(R) (Definition 6.1). Accurate for smooth f (softplus and its
+    derivative); a kink or a step (ReLU) is resolved poorly: use the closed forms.
+
+    Parameters
+    ----------
+    R : array-like, shape (n, n)
+        Symmetric correlations (``rho_matrix``); entries are clamped to [-1, 1].
+    f : callable, elementwise on a float64 tensor
+    nodes : int
+        Gauss-Hermite nodes per dimension (nodes^2 points in all).
+    chunk : int
+        Matrix entries per block (bounds memory at chunk x nodes^2).
+
+    Returns
+    -------
+    torch.Tensor, shape (n, n), float64
+    """
     R = _t(R)
     z, w = np.polynomial.hermite_e.hermegauss(nodes)
     w = torch.as_tensor(w / w.sum())
@@ -65,22 +94,41 @@ def pair_kernel_quadrature(R, f: Callable[[torch.Tensor], torch.Tensor], nodes: 
     return out + out.T - torch.diag(torch.diagonal(out))
 
 
-def expected_gram_quadrature(X, activation: str, nodes: int = 64, chunk: int = 4096) -> torch.Tensor:
-    """Sigma(X) by 2-D Gauss-Hermite quadrature of K(rho) = E[phi'(u) phi'(v)] at every rho_ij
-    (``pair_kernel_quadrature``). Accurate for smooth phi' (softplus); use the closed form for
-    ReLU, whose step-function derivative quadrature resolves poorly."""
+def expected_gram_quadrature(X: ArrayLike, activation: str, nodes: int = 64, chunk: int = 4096) -> torch.Tensor:
+    """Sigma(X) (Oymak & Soltanolkotabi 2020, Definition 6.1) by 2-D Gauss-Hermite quadrature.
+
+    Sigma_ij = rho_ij K(rho_ij), K(rho) = E[phi'(u) phi'(v)] (``pair_kernel_quadrature``): for softplus;
+    ReLU's step-function derivative is resolved poorly, use the closed form.
+
+    Parameters
+    ----------
+    X : array-like, shape (n, d), unit-norm rows
+    activation : {"relu", "softplus"}
+    nodes, chunk : int
+        As for ``pair_kernel_quadrature``.
+
+    Returns
+    -------
+    torch.Tensor, shape (n, n), float64
+    """
     R = rho_matrix(X)
     return R * pair_kernel_quadrature(R, lambda z: activation_pair(z, activation)[1], nodes=nodes, chunk=chunk)
 
 
 @dataclass(frozen=True)
 class MCGram:
-    """A Monte Carlo estimate of Sigma(X) and of lambda(X) = lambda_min(Sigma(X)).
+    """A Monte Carlo estimate of Sigma(X) and of lambda(X) = lambda_min(Sigma(X)) (Definition 6.1).
 
-    lam: lambda_min of the Monte Carlo mean; lam_se: its standard error by the delta method (the spread of
-    the per-sample Rayleigh quotients u^T A_m u at the bottom eigenvector u). lambda_min is concave, so the
-    estimate is biased low by O(1/M); the bias is not in lam_se. entry_se: the largest entrywise standard
-    error of Sigma."""
+    Attributes
+    ----------
+    Sigma : torch.Tensor, shape (n, n), float64, the Monte Carlo mean
+    lam : float
+        lambda_min of the mean; lambda_min is concave, so it is biased low by O(1/M), not in ``lam_se``.
+    lam_se : float
+        Its delta-method standard error (spread of the Rayleigh quotients u^T A_m u at the bottom u).
+    entry_se : float, the largest entrywise standard error of Sigma
+    samples : int, the number of draws M
+    """
 
     Sigma: torch.Tensor
     lam: float
@@ -90,28 +138,29 @@ class MCGram:
 
 
 def activation_batches(X: torch.Tensor, activation: str, *, derivative: bool, samples: int,
-                       generator: torch.Generator, chunk: int = 8192):
+                       generator: torch.Generator | None, chunk: int = 8192) -> Iterator[torch.Tensor]:
     """phi(X W_m^T) or phi'(X W_m^T) for ``samples`` draws w ~ N(0, I_d), in chunks of at most ``chunk``.
 
-    The Monte Carlo estimators of Sigma(X) and Sigma~(X) both average products of these matrices; the
-    draws come from ``generator`` in a fixed order, so restoring its state replays the same draws.
+    The estimators of Sigma(X) and Sigma~(X) average products of these; restoring ``generator``'s state
+    replays the same draws.
 
     Parameters
     ----------
     X : torch.Tensor, shape (n, d), float64
-    activation : str
-        "relu" or "softplus".
+    activation : {"relu", "softplus"}
     derivative : bool
         phi' (the Jacobian's kernel) when True, phi (the random features' kernel) when False.
     samples : int
         Total number of draws.
-    generator : torch.Generator
+    generator : torch.Generator or None
+        The draws' stream (None: torch's global generator).
     chunk : int
-        Draws per yielded block (bounds memory at n x chunk).
+        Draws per block (memory n x chunk).
 
     Yields
     ------
-    torch.Tensor, shape (n, m)
+    torch.Tensor, shape (n, m), float64
+        One block of m <= ``chunk`` columns phi(X w) or phi'(X w).
     """
     d = X.shape[1]
     done = 0
@@ -122,15 +171,15 @@ def activation_batches(X: torch.Tensor, activation: str, *, derivative: bool, sa
         done += m
 
 
-def mc_second_moment(blocks, n: int, samples: int) -> tuple[torch.Tensor, torch.Tensor]:
+def mc_second_moment(blocks: Iterable[torch.Tensor], n: int, samples: int) -> tuple[torch.Tensor, torch.Tensor]:
     """Mean of a a^T over the columns a of ``blocks`` and its entrywise variance (n x n each).
 
     Parameters
     ----------
-    blocks : iterable of torch.Tensor, shape (n, m)
-    n : int
-    samples : int
-        Total number of columns.
+    blocks : iterable of torch.Tensor, shape (n, m), float64
+        The columns, in blocks (``activation_batches``).
+    n, samples : int
+        Rows of each block; total number of columns.
 
     Returns
     -------
@@ -146,22 +195,21 @@ def mc_second_moment(blocks, n: int, samples: int) -> tuple[torch.Tensor, torch.
     return mean, (S2 / samples - mean**2).clamp_min(0)
 
 
-def expected_gram_mc(X, activation: str, samples: int = 100_000, generator: torch.Generator | None = None,
-                     chunk: int = 8192) -> MCGram:
-    """Sigma(X) = E_w[(phi'(Xw) phi'(Xw)^T) ⊙ XX^T] averaged over ``samples`` draws w ~ N(0, I_d).
+def expected_gram_mc(X: ArrayLike, activation: str, samples: int = 100_000,
+                     generator: torch.Generator | None = None, chunk: int = 8192) -> MCGram:
+    """Sigma(X) = E_w[(phi'(Xw) phi'(Xw)^T) ⊙ XX^T] (Definition 6.1) averaged over draws w ~ N(0, I_d).
+
+    A second pass replays the same draws for lambda_min's standard error; the generator ends where one
+    pass leaves it.
 
     Parameters
     ----------
-    X : array-like, shape (n, d)
-        Unit-norm rows.
-    activation : str
-        "relu" or "softplus".
-    samples : int
-        Number of draws of w.
+    X : array-like, shape (n, d), unit-norm rows
+    activation : {"relu", "softplus"}
+    samples, chunk : int
+        Number of draws of w; draws per block.
     generator : torch.Generator, optional
         The draws' stream; None draws a seed from torch's global generator.
-    chunk : int
-        Draws per block.
 
     Returns
     -------
@@ -176,11 +224,11 @@ def expected_gram_mc(X, activation: str, samples: int = 100_000, generator: torc
         generator = torch.Generator().manual_seed(int(torch.randint(2**62, (1,))))
     state = generator.get_state()
 
-    def batches():
+    def _batches() -> Iterator[torch.Tensor]:
         return activation_batches(X, activation, derivative=True, samples=samples, generator=generator,
                                   chunk=chunk)
 
-    mean, var = mc_second_moment(batches(), n, samples)
+    mean, var = mc_second_moment(_batches(), n, samples)
     Sigma = mean * G
     var = var * G**2
     ev, U = torch.linalg.eigh(Sigma)
@@ -189,26 +237,34 @@ def expected_gram_mc(X, activation: str, samples: int = 100_000, generator: torc
     # u^T [(a a^T) ⊙ G] u = (u ⊙ a)^T G (u ⊙ a) = ||X^T (u ⊙ a)||^2
     after = generator.get_state()
     generator.set_state(state)
-    q = torch.cat([((X.T @ (u[:, None] * A)) ** 2).sum(0) for A in batches()])
+    q = torch.cat([((X.T @ (u[:, None] * A)) ** 2).sum(0) for A in _batches()])
     generator.set_state(after)
     lam_se = float(q.std() / math.sqrt(samples))
     return MCGram(Sigma, float(ev[0]), lam_se, float(var.max().sqrt() / math.sqrt(samples)), samples)
 
 
-def by_method(activation: str, method: str, *, closed, quadrature, mc):
-    """Pick how to compute an expected kernel: "closed" (ReLU only), "quadrature" (smooth activations),
-    "mc", or "auto" (the closed form for ReLU, quadrature otherwise).
+def by_method(activation: str, method: str, *, closed: Callable[[], torch.Tensor],
+              quadrature: Callable[[], torch.Tensor], mc: Callable[[], torch.Tensor]) -> torch.Tensor:
+    """Compute an expected kernel the way ``method`` names: closed form, quadrature or Monte Carlo.
 
     Parameters
     ----------
-    activation : str
+    activation : {"relu", "softplus"}
     method : str
+        "closed" (ReLU only), "quadrature" (smooth activations), "mc", or "auto" (the closed form for
+        ReLU, quadrature otherwise).
     closed, quadrature, mc : callable
-        Zero-argument functions computing the kernel each way.
+        Zero-argument functions computing the kernel each way; only the chosen one is called.
 
     Returns
     -------
     torch.Tensor
+        What the chosen function returns.
+
+    Raises
+    ------
+    ValueError
+        For "closed" with an activation other than ReLU, or an unknown method.
     """
     if method == "auto":
         method = "closed" if activation == "relu" else "quadrature"
@@ -223,15 +279,16 @@ def by_method(activation: str, method: str, *, closed, quadrature, mc):
     raise ValueError(f"unknown method {method!r}; valid: auto, closed, quadrature, mc")
 
 
-def expected_gram(X, activation: str, method: str = "auto", **kw) -> torch.Tensor:
-    """Sigma(X) of Oymak & Soltanolkotabi (Def. 6.1).
+def expected_gram(X: ArrayLike, activation: str, method: str = "auto", **kw) -> torch.Tensor:
+    """Sigma(X) of Oymak & Soltanolkotabi (2020), Definition 6.1, the expected Jacobian Gram matrix.
+
+    Sigma(X) = E_w[(phi'(X w) phi'(X w)^T) ⊙ (X X^T)], w ~ N(0, I_d); (1/k) E[J(W0) J(W0)^T] when
+    |v_l| = 1.
 
     Parameters
     ----------
-    X : array-like, shape (n, d)
-        Unit-norm rows.
-    activation : str
-        "relu" or "softplus".
+    X : array-like, shape (n, d), unit-norm rows
+    activation : {"relu", "softplus"}
     method : str
         "closed" (ReLU), "quadrature" (smooth activations), "mc", or "auto" (``by_method``).
     **kw
@@ -240,27 +297,63 @@ def expected_gram(X, activation: str, method: str = "auto", **kw) -> torch.Tenso
     Returns
     -------
     torch.Tensor, shape (n, n), float64
+
+    Raises
+    ------
+    ValueError
+        For an unknown method, or "closed" with softplus (``by_method``).
     """
     return by_method(activation, method, closed=lambda: relu_expected_gram(X),
                      quadrature=lambda: expected_gram_quadrature(X, activation, **kw),
                      mc=lambda: expected_gram_mc(X, activation, **kw).Sigma)
 
 
-def lambda_x(X, activation: str, method: str = "auto", **kw) -> float:
-    """lambda(X) = lambda_min(Sigma(X)), the quantity the paper's theorems are stated with."""
+def lambda_x(X: ArrayLike, activation: str, method: str = "auto", **kw) -> float:
+    """lambda(X) = lambda_min(Sigma(X)) (Oymak & Soltanolkotabi 2020, Definition 6.1).
+
+    The eigenvalue the meta-theorems are stated with (Theorems 6.2 and 6.3): their width and rate depend
+    on the data only through it and ||X||.
+
+    Parameters
+    ----------
+    X : array-like, shape (n, d), unit-norm rows
+    activation : {"relu", "softplus"}
+    method, **kw
+        As for ``expected_gram``.
+
+    Returns
+    -------
+    float
+    """
     return float(torch.linalg.eigvalsh(expected_gram(X, activation, method, **kw))[0])
 
 
-def khatri_rao_sigma_min_sq(X, r: int = 2) -> float:
-    """sigma_min^2 of the r-fold row-wise Khatri-Rao power X^{*r} (n x d^r), as lambda_min((X X^T)^{⊙r})
-    without forming X^{*r}. Exactly 0 when n exceeds rank X^{*r} <= C(d + r - 1, r) (for r = 2:
-    n > d(d+1)/2), where the computed eigenvalue is round-off."""
+def khatri_rao_sigma_min_sq(X: ArrayLike, r: int = 2) -> float:
+    """sigma_min^2 of the r-fold row-wise Khatri-Rao power X^{*r} (n x d^r), without forming X^{*r}.
+
+    For r = 2 this is sigma_min^2(X * X) of Oymak & Soltanolkotabi (2020), Theorem 2.1, eq. (2.2) (the
+    denominator of kappa(X)); higher r are the higher-order Khatri-Rao products of their remark after
+    Theorem 2.1. Computed as lambda_min((X X^T)^{⊙r}), since X^{*r} (X^{*r})^T = (X X^T)^{⊙r}.
+
+    Parameters
+    ----------
+    X : array-like, shape (n, d)
+    r : int, the power
+
+    Returns
+    -------
+    float
+        Exactly 0 when n exceeds rank X^{*r} <= C(d + r - 1, r) (for r = 2: n > d(d+1)/2), where the
+        computed eigenvalue would be round-off; otherwise clamped at 0.
+    """
     X = _t(X)
     n, d = X.shape
     if n > math.comb(d + r - 1, r):
         return 0.0
     return float(torch.linalg.eigvalsh((X @ X.T) ** r)[0].clamp_min(0))
-def relu_ntk_infinite(X) -> torch.Tensor:
+
+
+def relu_ntk_infinite(X: ArrayLike) -> torch.Tensor:
     """Du et al. (2019)'s H^infinity, which is also Oymak & Soltanolkotabi's Sigma(X) for ReLU (Def. 6.1).
 
     H_ij = E_w[x_i^T x_j 1{w^T x_i >= 0, w^T x_j >= 0}] = x_i^T x_j (pi - arccos cos theta_ij) / (2 pi),
@@ -268,8 +361,7 @@ def relu_ntk_infinite(X) -> torch.Tensor:
 
     Parameters
     ----------
-    X : array-like, shape (n, d)
-        The inputs (any norms; the papers put them on the unit sphere).
+    X : array-like, shape (n, d), any norms (the papers' inputs are unit vectors)
 
     Returns
     -------
@@ -287,7 +379,19 @@ relu_expected_gram = relu_ntk_infinite
 
 
 def gram_min_eigenvalue(G: torch.Tensor) -> float:
-    """Smallest eigenvalue of a symmetric Gram matrix, computed in float64."""
+    """Smallest eigenvalue of a symmetric Gram matrix, computed in float64.
+
+    Promoted and symmetrised first: lambda_min (Du et al.'s lambda0) is small against ||G||, and float32
+    round-off would swamp it.
+
+    Parameters
+    ----------
+    G : torch.Tensor, shape (n, n), symmetric up to round-off, any float dtype
+
+    Returns
+    -------
+    float
+    """
     G64 = G.detach().to(torch.float64)
     G64 = 0.5 * (G64 + G64.T)
     return float(torch.linalg.eigvalsh(G64)[0])

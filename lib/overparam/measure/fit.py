@@ -1,18 +1,39 @@
-"""Rates and slopes with their uncertainty: ordinary least squares with a Student-t interval."""
+"""Rates and slopes with their uncertainty: ordinary least squares with a Student-t interval.
+
+The theorems predict exponents and contraction factors: a power law in the width
+(||H(0) - H^infinity||_2 ~ m^{-1/2}, the concentration behind Du et al. 2019, Lemma 3.1), a linear
+(geometric) rate of the loss (Du et al., Theorem 4.1; Oymak & Soltanolkotabi 2020, eq. (2.4)). A check
+compares the prediction with a fitted value *and its interval*, so every fit here returns both; the
+interval is the textbook Student-t interval of the OLS slope (``scipy.stats.linregress``).
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import ArrayLike
 from scipy import stats
 
-__all__ = ["SlopeFit", "RateFit", "loglog_slope", "linear_rate", "steps_to_reach"]
-
+__all__ = ["RateFit", "SlopeFit", "linear_rate", "loglog_slope", "steps_to_reach"]
 
 
 @dataclass(frozen=True)
 class SlopeFit:
+    """A fitted power law log y = intercept + slope log x, with an interval on the slope.
+
+    Attributes
+    ----------
+    slope : float
+        The exponent.
+    intercept : float
+        Of the line in log-log coordinates.
+    lo, hi : float
+        The confidence interval on the slope (95% unless another ``level`` was asked for).
+    n_points : int
+        Number of (x, y) points fitted.
+    """
+
     slope: float
     intercept: float
     lo: float  # 95% interval on the slope
@@ -20,11 +41,34 @@ class SlopeFit:
     n_points: int
 
     def contains(self, value: float) -> bool:
+        """Whether ``value`` lies in the slope's interval [lo, hi].
+
+        Parameters
+        ----------
+        value : float
+            A predicted exponent.
+
+        Returns
+        -------
+        bool
+        """
         return self.lo <= value <= self.hi
 
 
 @dataclass(frozen=True)
 class RateFit:
+    """A fitted per-step contraction factor: loss(t) ~ C rate^t over steps [start, stop).
+
+    Attributes
+    ----------
+    rate : float
+        The factor rho (< 1 for a converging run).
+    lo, hi : float
+        Its confidence interval (95% unless another ``level`` was asked for).
+    start, stop : int
+        The steps fitted.
+    """
+
     rate: float  # per-step contraction factor: loss(t) ≈ C rate^t
     lo: float
     hi: float
@@ -32,7 +76,8 @@ class RateFit:
     stop: int
 
 
-def _ols(x: np.ndarray, y: np.ndarray, level: float = 0.95):
+def _ols(x: np.ndarray, y: np.ndarray, level: float = 0.95) -> tuple[float, float, float]:
+    # slope, intercept and the half-width of the slope's Student-t interval
     x = np.asarray(x, float)
     y = np.asarray(y, float)
     if x.shape != y.shape or x.size < 3:
@@ -42,8 +87,25 @@ def _ols(x: np.ndarray, y: np.ndarray, level: float = 0.95):
     return res.slope, res.intercept, t * res.stderr
 
 
-def loglog_slope(x, y, level: float = 0.95) -> SlopeFit:
-    """Slope of log y against log x (a power law y ∝ x^slope) with its confidence interval."""
+def loglog_slope(x: ArrayLike, y: ArrayLike, level: float = 0.95) -> SlopeFit:
+    """Slope of log y against log x (a power law y ∝ x^slope) with its confidence interval.
+
+    Parameters
+    ----------
+    x, y : array-like
+        Positive values, at least 3 points, of the same shape.
+    level : float
+        Confidence level of the interval.
+
+    Returns
+    -------
+    SlopeFit
+
+    Raises
+    ------
+    ValueError
+        If any x or y is not positive, or there are fewer than 3 points or the shapes differ.
+    """
     x = np.asarray(x, float)
     y = np.asarray(y, float)
     if np.any(x <= 0) or np.any(y <= 0):
@@ -52,9 +114,32 @@ def loglog_slope(x, y, level: float = 0.95) -> SlopeFit:
     return SlopeFit(float(slope), float(intercept), float(slope - half), float(slope + half), x.size)
 
 
-def linear_rate(losses, start: int = 0, stop: int | None = None, level: float = 0.95) -> RateFit:
-    """Per-step factor rho of a linearly (geometrically) converging loss, fitted as log loss = a + t log rho
-    over steps [start, stop). Steps whose loss has reached float round-off (<= 1e-300) are excluded."""
+def linear_rate(losses: ArrayLike, start: int = 0, stop: int | None = None, level: float = 0.95) -> RateFit:
+    """Per-step factor rho of a linearly (geometrically) converging loss, fitted as log loss = a + t log rho.
+
+    "Linear convergence" in the papers' sense (Du et al. 2019, Theorem 4.1: (1 - eta lambda0/2)^t) is a
+    straight line in log loss against the step t; its slope is log rho.
+
+    Parameters
+    ----------
+    losses : array-like
+        The loss at steps 0, 1, 2, ...
+    start, stop : int
+        Fit over steps [start, stop) (``stop=None``: to the end; clipped to the length).
+    level : float
+        Confidence level of the interval.
+
+    Returns
+    -------
+    RateFit
+        rho with its interval, the exponentials of the slope's interval.
+
+    Raises
+    ------
+    ValueError
+        If fewer than 3 steps remain. Steps whose loss has reached float round-off (<= 1e-300) are
+        left out of the fit.
+    """
     losses = np.asarray(losses, float)
     stop = losses.size if stop is None else min(stop, losses.size)
     t = np.arange(start, stop)
@@ -64,8 +149,21 @@ def linear_rate(losses, start: int = 0, stop: int | None = None, level: float = 
     return RateFit(float(np.exp(slope)), float(np.exp(slope - half)), float(np.exp(slope + half)), start, stop)
 
 
-def steps_to_reach(losses, fraction: float) -> int | None:
-    """First step t with loss(t) <= fraction * loss(0), or None if never reached."""
+def steps_to_reach(losses: ArrayLike, fraction: float) -> int | None:
+    """First step t with loss(t) <= fraction * loss(0).
+
+    Parameters
+    ----------
+    losses : array-like
+        The loss at steps 0, 1, 2, ...
+    fraction : float
+        The target as a fraction of the initial loss.
+
+    Returns
+    -------
+    int or None
+        The step, or None if the run never reaches it.
+    """
     losses = np.asarray(losses, float)
     hit = np.nonzero(losses <= fraction * losses[0])[0]
     return int(hit[0]) if hit.size else None

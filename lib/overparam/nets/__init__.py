@@ -1,10 +1,16 @@
 """The papers' networks with their exact initialisation and scaling, and the activations (once).
 
-``activations``: ReLU, Guo et al.'s rescaled leaky ReLU, softplus, tanh and their derivatives.
-``feedforward``: ``TwoLayerNet`` (Du et al.) and ``DeepFCNet`` (fixed input layer A and output layer B;
-``DeepFCNet.allen_zhu`` and ``DeepFCNet.guo``). ``two_layer``: Oymak & Soltanolkotabi's network with its
-balanced output layer. ``deep_stack``: many deep leaky-ReLU networks in stacked tensors. ``sequence``: Guo et
-al.'s Transformer, CNN and LSTM classifiers.
+One subpackage holds every network so that each paper's architecture, initialisation and parameter
+scaling is written once and every experiment, trainer and test builds the same object:
+
+* ``activations``: ReLU, Guo et al.'s rescaled leaky ReLU, softplus, tanh and their derivatives, with one
+  convention at the kink (sigma'(0) = the right slope).
+* ``feedforward``: ``TwoLayerNet`` (Du et al. 2019) and ``DeepFCNet`` (fixed input layer A and output
+  layer B; ``DeepFCNet.allen_zhu`` for Allen-Zhu, Li & Song 2019, ``DeepFCNet.guo`` for Guo, Li &
+  Lerman 2024, Algorithm 1).
+* ``two_layer``: Oymak & Soltanolkotabi's (2020) network, eq. (1.1), with its balanced output layer.
+* ``deep_stack``: many deep leaky-ReLU networks in stacked tensors.
+* ``sequence``: Guo et al.'s Transformer, CNN and LSTM classifiers.
 """
 
 from . import activations, deep_stack, feedforward, sequence, two_layer
@@ -14,4 +20,4 @@ from .feedforward import DeepFCNet, TwoLayerNet, check_size
 from .sequence import LeakyHead, LSTMClassifier, PatchTransformer, Table7CNN
 from .two_layer import TwoLayerModule, output_weights
 
-__all__ = ["relu", "leaky_relu_scaled", "softplus", "get", "ACTIVATIONS", "activation_pair", "DeepEnsemble", "check_size", "TwoLayerNet", "DeepFCNet", "LeakyHead", "PatchTransformer", "LSTMClassifier", "Table7CNN", "output_weights", "TwoLayerModule", "activations", "deep_stack", "feedforward", "sequence", "two_layer"]
+__all__ = ["ACTIVATIONS", "DeepEnsemble", "DeepFCNet", "LSTMClassifier", "LeakyHead", "PatchTransformer", "Table7CNN", "TwoLayerModule", "TwoLayerNet", "activation_pair", "activations", "check_size", "deep_stack", "feedforward", "get", "leaky_relu_scaled", "output_weights", "relu", "sequence", "softplus", "two_layer"]
