@@ -1,5 +1,5 @@
 """The bounds of Oymak & Soltanolkotabi (2020) as functions: constants, consistency between the
-meta-theorem and the specialised theorems, and the values the notes derive."""
+meta-theorem and the specialised theorems, and values computed by hand from the paper's formulas."""
 
 import math
 
@@ -9,7 +9,7 @@ import pytest
 from overparam.theory import oymak2020 as th
 
 
-def test_hermite_constants_match_the_notes():
+def test_hermite_constants_match_their_quadrature_values():
     sp = th.hermite_coefficients("softplus", 5)
     np.testing.assert_allclose(sp[[0, 1, 3, 5]], [0.5, 0.206621, -0.025473, 0.005877], atol=2e-6)
     assert abs(sp[2]) < 1e-12 and abs(sp[4]) < 1e-12  # sigmoid - 1/2 is odd
@@ -36,14 +36,14 @@ def test_smooth_rate_is_the_meta_theorem_rate_at_the_theorem_step():
     assert th.smooth_rate(lam, Xn) < mb.residual_rate < th.smooth_rate(lam, Xn, conservative=True)
 
 
-def test_width_requirements_reproduce_the_notes_numbers():
-    # n = 100, d = 25 sphere draw of the notes: ||X|| = 2.860, lambda_softplus = 9.69e-3
+def test_width_requirements_reproduce_hand_computed_numbers():
+    # an n = 100, d = 25 sphere draw: ||X|| = 2.860, lambda_softplus = 9.69e-3, lambda_relu = 0.117
     r = th.smooth_width_requirement(100, 25, 2.860, 9.69e-3)
     assert r["prefactor"] == 96
     assert math.isclose(r["kappa_tilde"], 148, rel_tol=0.01)
     assert math.isclose(r["kd"], 2.0e12, rel_tol=0.05)
     assert math.isclose(th.RELU_C_EXPLICIT, 9.2e9, rel_tol=0.01)
-    k = th.relu_width_requirement(100, 2.860, 0.117, delta=0.0)["k"]  # the notes quote delta = 0
+    k = th.relu_width_requirement(100, 2.860, 0.117, delta=0.0)["k"]  # delta = 0: no probability slack
     assert math.isclose(k, 2.7e18, rel_tol=0.1)
     assert math.isclose(th.relu_width_requirement(100, 2.860, 0.117)["k"], 4 * k)  # (1 + delta)^2 at delta = 1
     assert math.isclose(th.lemma67_width(100, 2.860, 9.69e-3), 77_800, rel_tol=0.01)

@@ -1,12 +1,12 @@
 """Oymak & Soltanolkotabi (2020), *Toward moderate overparameterization*: the bounds as plain functions.
 
-Setting (reading notes §2): f(x; W) = v^T phi(W x), W in R^{k x d} trained from W0 ~ N(0, 1) entries,
+Setting (Section 1.1 and eq. 2.1): f(x; W) = v^T phi(W x), W in R^{k x d} trained from W0 ~ N(0, 1) entries,
 v fixed and balanced (±||y|| / sqrt(kn)), ||x_i|| = 1, loss ½ Σ (f(x_i) - y_i)² (a sum), GD with step eta.
 
 Hidden constants are keyword arguments. Where the proofs pin a constant down the default is that value
 (marked "explicit" below); where the paper leaves it unspecified the default is 1, which makes the
-requirement a *lower bound* on what the theorem actually asks. Typos of the printed statements are
-corrected as in the notes §7 and said so in each docstring.
+requirement a *lower bound* on what the theorem actually asks. Where a printed statement has a typo the
+docstring says so and uses the corrected form.
 
 Symbols: n samples, d input dimension, k hidden units, ||X|| the spectral norm of the n x d data matrix,
 lam = lambda(X) = lambda_min(Sigma(X)) (Def. 6.1), B the bound on |phi'| (and |phi''|), delta the
@@ -21,34 +21,35 @@ from dataclasses import dataclass
 import numpy as np
 
 __all__ = [
-    "hermite_coefficients",
-    "mu_phi",
+    "RELU_C_EXPLICIT",
+    "MetaBounds",
     "activation_constants",
+    "certificate",
+    "hermite_coefficients",
+    "jacobian_lipschitz_bound",
+    "jacobian_norm_bound",
     "kappa",
     "kappa_tilde",
-    "smooth_step",
-    "relu_step",
-    "smooth_rate",
+    "lemma67_width",
+    "meta_theorem",
+    "mu_phi",
+    "random_features_width",
     "relu_rate",
-    "smooth_width_requirement",
-    "smooth_width_requirement_sphere",
+    "relu_separation_width_requirement",
+    "relu_step",
     "relu_width_requirement",
     "relu_width_requirement_sphere",
-    "relu_separation_width_requirement",
-    "lemma67_width",
-    "jacobian_norm_bound",
-    "jacobian_lipschitz_bound",
-    "MetaBounds",
-    "meta_theorem",
-    "certificate",
-    "sgd_step",
-    "sgd_rate",
     "sgd_event_probability",
-    "random_features_width",
-    "RELU_C_EXPLICIT",
+    "sgd_rate",
+    "sgd_step",
+    "smooth_rate",
+    "smooth_step",
+    "smooth_width_requirement",
+    "smooth_width_requirement_sphere",
 ]
 
-# (6.3)'s constant as the proof of Thm 6.3 fixes it (notes §3.8): C = 2 * 24^2 * 200^3 ≈ 9.2e9.
+# (6.3)'s constant as the proof of Thm 6.3 (Section 6.7) fixes it: the radius bound
+# 12 (1 + delta) sqrt(2n / lambda) <= sqrt(k) lambda^{3/2} / (2 * 200^{3/2} ||X||^3) gives C = 2 * 24^2 * 200^3 ≈ 9.2e9.
 RELU_C_EXPLICIT = 2 * 24**2 * 200**3
 
 
@@ -147,7 +148,7 @@ def smooth_rate(lam: float, X_norm: float, B: float = 1.0, eta_bar: float = 1.0,
                 conservative: bool = False) -> float:
     """Per-step contraction factor of ||f(W_t) - y|| in Thm 6.2: 1 - eta_bar lam / (32 B^2 ||X||^2) as printed.
     With ``conservative=True`` 1/64 instead of 1/32: Theorem 6.10 gives the 1/32 factor for the *squared*
-    residual, hence 1/64 for the residual itself (notes §7.1 item 4). With lam = mu_phi^2 sigma_min^2(X*X)
+    residual, hence 1/64 for the residual itself (Theorem 6.2 states 1/32 for the residual). With lam = mu_phi^2 sigma_min^2(X*X)
     this is Thm 2.1's rate."""
     return 1 - eta_bar * lam / ((64 if conservative else 32) * B**2 * X_norm**2)
 
@@ -179,7 +180,7 @@ def smooth_width_requirement_sphere(n: int, d: int, C: float = 1.0) -> dict:
 def relu_width_requirement(n: int, X_norm: float, lam: float, delta: float = 1.0,
                            C: float = RELU_C_EXPLICIT) -> dict:
     """Thm 6.3: k >= C (1 + delta)^2 n ||X||^6 / lambda(X)^4 (eq. 6.3). C defaults to the value the proof
-    fixes, 2 * 24^2 * 200^3 ≈ 9.2e9 (notes §3.8)."""
+    fixes, 2 * 24^2 * 200^3 ≈ 9.2e9 (``RELU_C_EXPLICIT``)."""
     k = math.inf if lam <= 0 else C * (1 + delta) ** 2 * n * X_norm**6 / lam**4
     return {"k": k, "C": C}
 
@@ -275,7 +276,7 @@ def sgd_rate(n: int, X_norm: float, mu: float, kr_sigma_min_sq: float, B: float 
 def sgd_event_probability(k: int, d: int, X_norm: float, mu: float, kr_sigma_min_sq: float, B: float = 1.0,
                           nu: float = 3.0) -> float:
     """P(E) >= 1 - (4 / nu) (3 B ||X|| / (mu sigma_min(X * X)))^{1/(kd)}; tends to 1 - 4/nu, vacuous for
-    nu <= 4 (notes §7.1 item 7)."""
+    nu <= 4, although Theorem 2.6 allows nu >= 3."""
     base = 3 * B * X_norm / (mu * math.sqrt(kr_sigma_min_sq))
     return 1 - 4 / nu * base ** (1 / (k * d))
 
