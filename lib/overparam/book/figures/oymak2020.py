@@ -1,15 +1,19 @@
 """The composite figures of the Oymak & Soltanolkotabi (2020) chapter.
 
-Each function draws one figure from a record of ``overparam.experiments.oymak2020`` and returns
+Each function draws one figure from a record of ``overparam.experiments.oymak2020`` (named in its
+docstring; ``book`` does not import ``experiments``, so the types are not imported here) and returns
 ``(fig, data)``: the figure and the numbers it drew, for ``Chapter.figure(fig, name, data=data)``.
 Nothing is computed here beyond grouping the records' rows for display.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+from matplotlib.figure import Figure
 
 from ..plotting import PALETTE, phase_diagram
 
@@ -29,8 +33,19 @@ __all__ = [
 FLOOR = 1e-18  # exact zeros of sigma_min drawn at the bottom of a log axis
 
 
-def jacobian_at_init(scan):
-    """sigma_min^2(J(W0)) / ||v||^2 against parameters per sample, and its median against lambda(X) (Lemma 6.7)."""
+def jacobian_at_init(scan: Any) -> tuple[Figure, pd.DataFrame]:
+    """sigma_min^2(J(W0)) / ||v||^2 against parameters per sample, and its median against lambda(X) (Lemma 6.7).
+
+    Parameters
+    ----------
+    scan : JacobianScan
+        The scan (``jacobian_at_init``).
+
+    Returns
+    -------
+    (matplotlib.figure.Figure, data)
+        The figure and the scan's table.
+    """
     fig, axes = plt.subplots(1, 2, figsize=(12, 4.2))
     n = scan.n
     for i, (d, grp) in enumerate(scan.table.groupby("d")):
@@ -54,8 +69,19 @@ def jacobian_at_init(scan):
     return fig, scan.table
 
 
-def meta_theorem(meta):
-    """Residual against Theorem 6.10's envelope, sigma_min along the run, distance against the radius R."""
+def meta_theorem(meta: Any) -> tuple[Figure, pd.DataFrame]:
+    """Residual against Theorem 6.10's envelope, sigma_min along the run, distance against the radius R.
+
+    Parameters
+    ----------
+    meta : MetaRun
+        The run (``meta_theorem_run``).
+
+    Returns
+    -------
+    (matplotlib.figure.Figure, data)
+        The figure and the trajectory table.
+    """
     fig, axes = plt.subplots(1, 3, figsize=(15, 4.2))
     for i, k in enumerate(meta.table.index):
         c = PALETTE[i]
@@ -79,8 +105,19 @@ def meta_theorem(meta):
     return fig, meta.trajectory
 
 
-def separation(sep):
-    """lambda(X) against the separation of a near-duplicate pair, with Theorem I.1's bound."""
+def separation(sep: Any) -> tuple[Figure, pd.DataFrame]:
+    """lambda(X) against the separation of a near-duplicate pair, with Theorem I.1's bound.
+
+    Parameters
+    ----------
+    sep : SeparationStudy
+        The sweep (``separation_sweep``).
+
+    Returns
+    -------
+    (matplotlib.figure.Figure, data)
+        The figure and the sweep's table.
+    """
     fig, ax = plt.subplots(figsize=(7.5, 4.6))
     med = sep.table.groupby("delta").median(numeric_only=True)
     for i, a in enumerate(("relu", "softplus")):
@@ -98,8 +135,19 @@ def separation(sep):
     return fig, sep.table
 
 
-def rate_vs_n_over_d(rate):
-    """Iterations to eps against n/d (theorem step), rescaled counts, and iterations against 1/lambda (fixed step)."""
+def rate_vs_n_over_d(rate: Any) -> tuple[Figure, pd.DataFrame]:
+    """Iterations to eps against n/d (theorem step), rescaled counts, and iterations against 1/lambda (fixed step).
+
+    Parameters
+    ----------
+    rate : RateStudy
+        The runs (``iterations_to_eps``).
+
+    Returns
+    -------
+    (matplotlib.figure.Figure, data)
+        The figure and the runs' table.
+    """
     fig, axes = plt.subplots(1, 3, figsize=(15, 4.2))
     t = rate.table
     for i, (act, grp) in enumerate(t.groupby("activation")):
@@ -128,8 +176,19 @@ def rate_vs_n_over_d(rate):
     return fig, t
 
 
-def sgd_vs_gd(sgd):
-    """Relative error per epoch of GD, SGD and SGD at Theorem 2.6's step, with the bound (2.10)."""
+def sgd_vs_gd(sgd: Any) -> tuple[Figure, dict]:
+    """Relative error per epoch of GD, SGD and SGD at Theorem 2.6's step, with the bound (2.10).
+
+    Parameters
+    ----------
+    sgd : SGDStudy
+        The runs (``sgd_against_gd``).
+
+    Returns
+    -------
+    (matplotlib.figure.Figure, data)
+        The figure and the drawn curves (geometric means over realizations) by name.
+    """
     fig, ax = plt.subplots(figsize=(7.5, 4.3))
     e = sgd.epochs
     curves = {"gd": (sgd.gd, r"GD, $\eta=1/\lambda_{\max}$"),
@@ -150,8 +209,19 @@ def sgd_vs_gd(sgd):
     return fig, data
 
 
-def figure2(runs):
-    """The rebuilt Figure 2: one phase diagram per (n, activation) with the fitted boundary kd = c n."""
+def figure2(runs: Any) -> tuple[Figure, pd.DataFrame]:
+    """The rebuilt Figure 2: one phase diagram per (n, activation) with the fitted boundary kd = c n.
+
+    Parameters
+    ----------
+    runs : dict
+        (n, activation) -> PhaseRun (``figure2``).
+
+    Returns
+    -------
+    (matplotlib.figure.Figure, data)
+        The figure and every drawn cell (k, d, value, n, activation).
+    """
     fig, axes = plt.subplots(1, len(runs), figsize=(5.2 * len(runs), 4.4), squeeze=False)
     drawn = []
     for ax, ((n, act), run) in zip(axes[0], runs.items()):
@@ -164,8 +234,21 @@ def figure2(runs):
     return fig, pd.concat(drawn, ignore_index=True)
 
 
-def boundary_vs_budget(table, paper_budget: int = 15000):
-    """The fitted boundary c against the iteration budget, with its interval."""
+def boundary_vs_budget(table: pd.DataFrame, paper_budget: int = 15000) -> tuple[Figure, pd.DataFrame]:
+    """The fitted boundary c against the iteration budget, with its interval.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        The table of ``boundary_vs_budget`` (n, activation, budget, c, c_lo, c_hi).
+    paper_budget : int
+        Figure 2's budget, marked on the axis.
+
+    Returns
+    -------
+    (matplotlib.figure.Figure, data)
+        The figure and the table.
+    """
     fig, ax = plt.subplots(figsize=(7, 4.2))
     for i, ((n, act), grp) in enumerate(table.groupby(["n", "activation"])):
         ax.errorbar(grp.budget, grp.c, yerr=[grp.c - grp.c_lo, grp.c_hi - grp.c], fmt="o-", capsize=3,
@@ -178,8 +261,21 @@ def boundary_vs_budget(table, paper_budget: int = 15000):
     return fig, table
 
 
-def random_features_lambda(rf, floor: float = 1e-8):
-    """lambda_min(Phi Phi^T) / k against k for both activations, with lambda~(X) and lambda~/2."""
+def random_features_lambda(rf: Any, floor: float = 1e-8) -> tuple[Figure, pd.DataFrame]:
+    """lambda_min(Phi Phi^T) / k against k for both activations, with lambda~(X) and lambda~/2.
+
+    Parameters
+    ----------
+    rf : RFSpectrum
+        The sweep (``random_features_spectrum``).
+    floor : float
+        Where the numerically zero draws are drawn.
+
+    Returns
+    -------
+    (matplotlib.figure.Figure, data)
+        The figure and the drawn draws with their lambda~.
+    """
     fig, axes = plt.subplots(1, 2, figsize=(13, 4.4), sharey=True)
     drawn = []
     for ax, act in zip(axes, ("relu", "softplus")):
@@ -203,10 +299,21 @@ def random_features_lambda(rf, floor: float = 1e-8):
     return fig, pd.concat(drawn, ignore_index=True)
 
 
-def random_features_vs_gd(ls, gd_runs):
+def random_features_vs_gd(ls: Any, gd_runs: Any) -> tuple[Figure, pd.DataFrame]:
     """Least squares on random features against GD on W (Section 4), by width and by trained parameters.
 
-    ``gd_runs`` maps activation -> the PhaseRun of Figure 2 at the same n."""
+    Parameters
+    ----------
+    ls : RFLeastSquares
+        The grid (``random_features_grid``).
+    gd_runs : dict
+        activation -> the PhaseRun of Figure 2 at the same n.
+
+    Returns
+    -------
+    (matplotlib.figure.Figure, data)
+        The figure and every drawn cell of the four diagrams.
+    """
     fig, axes = plt.subplots(2, 3, figsize=(18, 9.5), gridspec_kw={"wspace": 0.45, "hspace": 0.35})
     drawn = []
     for row, act in enumerate(("relu", "softplus")):
@@ -234,8 +341,21 @@ def random_features_vs_gd(ls, gd_runs):
     return fig, pd.concat(drawn, ignore_index=True)
 
 
-def real_data_phase(sphere_run, real):
-    """Phase diagrams on sphere inputs and on MNIST principal components, with the fitted 90% lines."""
+def real_data_phase(sphere_run: Any, real: Any) -> tuple[Figure, pd.DataFrame]:
+    """Phase diagrams on sphere inputs and on MNIST principal components, with the fitted 90% lines.
+
+    Parameters
+    ----------
+    sphere_run : PhaseRun
+        A Figure 2 diagram on sphere inputs.
+    real : RealData
+        The diagrams on real inputs (``real_data_phase``).
+
+    Returns
+    -------
+    (matplotlib.figure.Figure, data)
+        The figure and every drawn cell of the real-input diagrams.
+    """
     ncol = 1 + len(real.runs)
     fig, axes = plt.subplots(1, ncol, figsize=(5.2 * ncol, 4.4), squeeze=False)
     phase_diagram(axes[0][0], sphere_run.grid, sphere_run.n, fit=sphere_run.fit, colorbar=False,
