@@ -253,6 +253,17 @@ class Chapter:
         self.results.values[key] = value
         _glue(key, value)
 
+    def glue_all(self, values: Mapping[str, Any]) -> None:
+        """``glue`` every (key, value) of ``values`` in order, e.g. an experiment record's ``quotes()``.
+
+        Parameters
+        ----------
+        values : mapping
+            Key -> number or string to quote in the prose.
+        """
+        for key, value in values.items():
+            self.glue(key, value)
+
     def check(self, key: str, conditions: Condition | Mapping[str, Condition], *, title: str,
               kind: str = "claim", source: str | None = None, **extra) -> None:
         """Record a theorem-level check and show its verdict line under the cell.

@@ -16,9 +16,6 @@ rule spelled out), ``sizes`` (the profile table and Figure 2's steps), ``jacobia
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from typing import Any
-
 from ._train import train_networks
 from .figure2 import PhaseRun, boundary_vs_budget, figure2, figure2_table, not_lazy_table, phase_run
 from .jacobian import JacobianScan, jacobian_at_init, sphere_inputs
@@ -40,22 +37,8 @@ from .sizes import ETA, SIZES
 __all__ = [
     "ETA", "NUMERICAL_ZERO", "SIZES", "JacobianScan", "LambdaStudy", "MetaRun", "PhaseRun", "RFLeastSquares",
     "RFSpectrum", "RateStudy", "RealData", "SGDStudy", "SeparationStudy", "boundary_summary",
-    "boundary_vs_budget", "figure2", "figure2_table", "glue_all", "iterations_to_eps", "jacobian_at_init",
+    "boundary_vs_budget", "figure2", "figure2_table", "iterations_to_eps", "jacobian_at_init",
     "lambda_study", "meta_theorem_run", "mnist_principal_components", "not_lazy_table", "phase_run",
     "random_features_grid", "random_features_spectrum", "real_data_phase", "requirements_vs_practice",
     "separation_sweep", "sgd_against_gd", "sphere_inputs", "train_networks",
 ]
-
-
-def glue_all(glue: Callable[[str, Any], None], values: Mapping[str, Any]) -> None:
-    """Hand every (key, value) of ``values`` to ``glue`` (the chapter's ``ch.glue``), in order.
-
-    Parameters
-    ----------
-    glue : callable
-        ``Chapter.glue``.
-    values : mapping
-        Key -> number, e.g. a record's ``quotes()``.
-    """
-    for key, value in values.items():
-        glue(key, value)
