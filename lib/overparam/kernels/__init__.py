@@ -8,13 +8,14 @@ against the kernel's norm.
 * ``two_layer``: H^infinity (Du et al. 2019) = Sigma(X) for ReLU, Sigma(X) for any activation
   (Oymak & Soltanolkotabi 2020, Definition 6.1), lambda(X), the Khatri-Rao sigma_min^2 of their
   Theorem 2.1, and lambda_min of any Gram matrix in float64;
+* ``monte_carlo``: Monte Carlo estimates of Sigma(X) and Sigma~(X) with their standard errors;
 * ``random_features``: the output-feature covariance Sigma~(X) and lambda~(X) (Oymak & Soltanolkotabi,
   Definition 3.1, Theorem 3.2);
 * ``deep``: the deep leaky-ReLU NTK and NNGP recursion (Guo, Li & Lerman 2024; Allen-Zhu, Li & Song's
   hidden-layer kernel at alpha = 0).
 """
 
-from . import deep, random_features, two_layer
+from . import deep, monte_carlo, random_features, two_layer
 from .deep import (
     infinite_width_ntk,
     kappa,
@@ -24,6 +25,7 @@ from .deep import (
     nonlinearity_weight,
     stable_eta,
 )
+from .monte_carlo import MCGram, expected_gram_mc
 from .random_features import (
     NUMERICAL_ZERO,
     arccos1_kernel,
@@ -35,9 +37,7 @@ from .random_features import (
     relu_feature_gram,
 )
 from .two_layer import (
-    MCGram,
     expected_gram,
-    expected_gram_mc,
     expected_gram_quadrature,
     gram_min_eigenvalue,
     khatri_rao_sigma_min_sq,
@@ -47,4 +47,4 @@ from .two_layer import (
     relu_ntk_infinite,
 )
 
-__all__ = ["NUMERICAL_ZERO", "MCGram", "arccos1_kernel", "deep", "expected_gram", "expected_gram_mc", "expected_gram_quadrature", "feature_gram_mc", "feature_gram_quadrature", "gram_min_eigenvalue", "infinite_width_ntk", "kappa", "kappa_dot", "khatri_rao_sigma_min_sq", "lambda_tilde", "lambda_x", "leaky_coefficients", "linearized_loss", "nonlinearity_weight", "numerical_zero_floor", "output_feature_gram", "pair_kernel_quadrature", "random_features", "relu_expected_gram", "relu_feature_gram", "relu_ntk_infinite", "stable_eta", "two_layer"]
+__all__ = ["NUMERICAL_ZERO", "MCGram", "arccos1_kernel", "deep", "expected_gram", "expected_gram_mc", "expected_gram_quadrature", "feature_gram_mc", "feature_gram_quadrature", "gram_min_eigenvalue", "infinite_width_ntk", "kappa", "kappa_dot", "khatri_rao_sigma_min_sq", "lambda_tilde", "lambda_x", "leaky_coefficients", "linearized_loss", "monte_carlo", "nonlinearity_weight", "numerical_zero_floor", "output_feature_gram", "pair_kernel_quadrature", "random_features", "relu_expected_gram", "relu_feature_gram", "relu_ntk_infinite", "stable_eta", "two_layer"]

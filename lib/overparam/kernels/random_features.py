@@ -22,14 +22,8 @@ import torch
 from numpy.typing import ArrayLike
 
 from ..nets.activations import activation_pair
-from .two_layer import (
-    _t,
-    activation_batches,
-    by_method,
-    mc_second_moment,
-    pair_kernel_quadrature,
-    rho_matrix,
-)
+from .monte_carlo import activation_batches, mc_second_moment
+from .two_layer import _t, by_method, pair_kernel_quadrature, rho_matrix
 
 __all__ = ["NUMERICAL_ZERO", "arccos1_kernel", "feature_gram_mc", "feature_gram_quadrature", "lambda_tilde", "numerical_zero_floor", "output_feature_gram", "relu_feature_gram"]
 
