@@ -17,7 +17,8 @@ import time
 import numpy as np
 import torch
 
-from overparam.train import sphere_problems, train_two_layer_ensemble as train_ensemble, train_module
+from overparam.train import sphere_problems, train_module
+from overparam.train import train_two_layer_ensemble as train_ensemble
 
 
 def main(argv=None) -> dict:
@@ -39,13 +40,13 @@ def main(argv=None) -> dict:
           f"{torch.get_num_threads()} torch threads")
 
     t0 = time.perf_counter()
-    batched = train_ensemble(problems, "softplus", eta, args.steps, tol=tol, dtype=dtype, progress=False,
-                             threads=args.threads)
+    batched = train_ensemble(problems, "softplus", eta, args.steps, loss="half_sum", stop="relative", tol=tol,
+                             dtype=dtype, progress=False, threads=args.threads)
     t_batched = time.perf_counter() - t0
 
     t0 = time.perf_counter()
     loop = [train_module(problems.X[b], problems.y[b], problems.W0[b], problems.v[b], "softplus", eta,
-                         args.steps, tol=tol) for b in range(len(problems))]
+                         args.steps, loss="half_sum", stop="relative", tol=tol) for b in range(len(problems))]
     t_loop = time.perf_counter() - t0
 
     hit_equal = np.mean([r["hit_step"] == h for r, h in zip(loop, batched.hit_step)])

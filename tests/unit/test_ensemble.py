@@ -17,6 +17,8 @@ from overparam.train import (
 )
 from overparam.train import train_two_layer_ensemble as train_ensemble
 
+pytestmark = pytest.mark.usefixtures("float64")
+
 CELLS = [(1, 3), (2, 2), (3, 7), (6, 4), (9, 12), (14, 5)]
 
 
@@ -60,7 +62,7 @@ def test_batched_gd_equals_single_network_training_step_by_step(problems, activa
 
 
 def test_bucketing_and_chunking_do_not_change_the_result(problems):
-    kw = dict(dtype=torch.float64, progress=False)
+    kw = {"dtype": torch.float64, "progress": False}
     a = train_ensemble(problems, "softplus", 0.15, 40, bucket_overhead=1e12, **kw)  # one padded bucket
     b = train_ensemble(problems, "softplus", 0.15, 40, bucket_overhead=0.0, max_batch_elements=1, **kw)
     assert a.n_buckets == 1 and b.n_chunks == len(problems)
@@ -71,13 +73,13 @@ def test_bucketing_and_chunking_do_not_change_the_result(problems):
 def test_early_stopping_stops_each_network_at_its_own_step():
     p = sphere_problems(20, [(12, 6), (20, 8), (4, 3)], 3, seed=0)
     tol, eta, steps = 1.5e-1, 0.15, 1200
-    res = train_ensemble(p, "softplus", eta, steps, tol=tol, dtype=torch.float64, progress=False,
+    res = train_ensemble(p, "softplus", eta, steps, stop="relative", tol=tol, dtype=torch.float64, progress=False,
                          compact_every=50)
     hits = res.hit_step[res.success]
     assert res.success.sum() >= 3 and np.unique(hits).size >= 2  # different networks, different steps
     assert not res.success.all()  # (4, 3): 12 parameters for 20 samples cannot interpolate
     for b in range(len(p)):
-        ref = train_module(p.X[b], p.y[b], p.W0[b], p.v[b], "softplus", eta, steps, tol=tol)
+        ref = train_module(p.X[b], p.y[b], p.W0[b], p.v[b], "softplus", eta, steps, stop="relative", tol=tol)
         assert ref["hit_step"] == res.hit_step[b]
         assert res.steps_run[b] == (ref["hit_step"] if ref["hit_step"] >= 0 else steps)
         torch.testing.assert_close(res.W[b], ref["W"], rtol=1e-9, atol=1e-9)
@@ -89,29 +91,32 @@ def test_early_stopping_stops_each_network_at_its_own_step():
 
 def test_a_diverging_network_is_frozen_and_leaves_its_batch_untouched():
     p = sphere_problems(30, [(10, 1), (10, 8), (12, 6)], 2, seed=5)  # d = 1 is unstable at eta = 3
-    eta = torch.tensor([3.0, 3.0, 0.15, 0.15, 0.15, 0.15])
-    res = train_ensemble(p, "softplus", eta, 150, tol=2.5e-3, dtype=torch.float64, progress=False,
-                         bucket_overhead=1e12)  # all six in one padded batch
+    eta = torch.tensor([3.0, 3.0, 0.15, 0.15, 0.15, 0.15], dtype=torch.float64)
+    kw = {"stop": "relative", "tol": 2.5e-3, "dtype": torch.float64, "progress": False, "bucket_overhead": 1e12}
+    res = train_ensemble(p, "softplus", eta, 150, **kw)  # all six in one padded batch
     assert res.n_chunks == 1
     assert res.diverged[:2].all() and not res.diverged[2:].any()
     assert not res.success[:2].any()
     for b in range(2):
         assert torch.isfinite(res.W[b]).all()
         assert res.steps_run[b] < 150
+        ref = train_module(p.X[b], p.y[b], p.W0[b], p.v[b], "softplus", 3.0, 150, stop="relative", tol=2.5e-3)
+        assert ref["diverged"] and ref["steps_run"] == res.steps_run[b]
+        torch.testing.assert_close(res.W[b], ref["W"], rtol=1e-10, atol=1e-10)
     for b in range(2, 6):  # the others are exactly what they would be alone
-        ref = train_module(p.X[b], p.y[b], p.W0[b], p.v[b], "softplus", 0.15, 150, tol=2.5e-3)
+        ref = train_module(p.X[b], p.y[b], p.W0[b], p.v[b], "softplus", 0.15, 150, stop="relative", tol=2.5e-3)
         assert ref["hit_step"] == res.hit_step[b]
         torch.testing.assert_close(res.W[b], ref["W"], rtol=1e-10, atol=1e-10)
 
 
 def test_sgd_equals_single_network_replay(problems):
     steps, bsz, seed = 50, 2, 11
-    res = train_ensemble(problems, "softplus", 0.2, steps, batch_size=bsz, eval_every=5, seed=seed,
-                         dtype=torch.float64, progress=False, history=True, track_path=True)
+    res = train_ensemble(problems, "softplus", 0.2, steps, batch_size=bsz, sgd_scale="sum", eval_every=5,
+                         seed=seed, dtype=torch.float64, progress=False, history=True, track_path=True)
     idx = sgd_indices(problems.n, len(problems), steps, bsz, seed=seed)
     for b in range(len(problems)):
         ref = train_module(problems.X[b], problems.y[b], problems.W0[b], problems.v[b], "softplus", 0.2, steps,
-                           sample_indices=idx[:, b], eval_every=5, history=True)
+                           sgd_scale="sum", sample_indices=idx[:, b], eval_every=5, history=True)
         torch.testing.assert_close(res.W[b], ref["W"], rtol=1e-10, atol=1e-10)
         np.testing.assert_allclose(res.history[b], ref["history"], rtol=1e-10)
     assert (res.path_length >= np.array([(w - w0).norm().item() for w, w0 in zip(res.W, problems.W0)]) - 1e-12).all()
@@ -163,7 +168,7 @@ def test_softplus_product_forward_equals_the_sum_of_logs(problems, dtype, rtol):
     """The fast softplus forward pass (two products and one log per sample, ``fast=True``) against the plain
     sum of K logs (``fast=False``): same trajectories to round-off, same stopping steps."""
     p = sphere_problems(24, CELLS + [(5, 3), (25, 2)], 2, seed=4, dtype=dtype)
-    kw = dict(tol=1e-1, dtype=dtype, progress=False, history=True, compact_every=9)
+    kw = {"stop": "relative", "tol": 1e-1, "dtype": dtype, "progress": False, "history": True, "compact_every": 9}
     a = train_ensemble(p, "softplus", 0.15, 80, fast=True, **kw)
     b = train_ensemble(p, "softplus", 0.15, 80, fast=False, **kw)
     np.testing.assert_array_equal(a.hit_step, b.hit_step)
@@ -242,13 +247,14 @@ def test_grouped_inputs_equal_separate_networks_step_by_step(monkeypatch, activa
     p = sphere_problems(24, cells, 2, seed=4, shared_inputs=True)
     etas = torch.full((len(p),), eta, dtype=torch.float64)
     etas[5] = 6.0  # (4, 2) realization 1: far past the stability limit, diverges inside its group
-    kw = dict(tol=0.05, dtype=torch.float64, progress=False, history=True, compact_every=5,
-              bucket_overhead=1e12, checkpoints=[0, 30])
+    kw = {"stop": "relative", "tol": 0.05, "dtype": torch.float64, "progress": False, "history": True,
+          "compact_every": 5, "bucket_overhead": 1e12, "checkpoints": [0, 30]}
     shapes = _record_chunk_shapes(monkeypatch)
     grouped = train_ensemble(p, activation, etas, 600, **kw)
     assert any(C > 1 for _, C in shapes)  # the grouped path really ran
     alone = train_ensemble(p, activation, etas, 600, share_inputs=False, **kw)
-    assert grouped.diverged[5] and np.unique(grouped.hit_step[grouped.success]).size >= 3 and grouped.success.any() and not grouped.success.all()
+    assert grouped.diverged[5] and np.unique(grouped.hit_step[grouped.success]).size >= 3
+    assert grouped.success.any() and not grouped.success.all()
     np.testing.assert_array_equal(grouped.hit_step, alone.hit_step)
     np.testing.assert_array_equal(grouped.diverged, alone.diverged)
     np.testing.assert_array_equal(grouped.steps_run, alone.steps_run)
@@ -258,7 +264,7 @@ def test_grouped_inputs_equal_separate_networks_step_by_step(monkeypatch, activa
     for a, b in zip(grouped.checkpoints[30], alone.checkpoints[30]):
         torch.testing.assert_close(a, b, rtol=1e-12, atol=1e-12)
     for b in (0, 6, 9):  # and the plain autograd baseline
-        ref = train_module(p.X[b], p.y[b], p.W0[b], p.v[b], activation, float(etas[b]), 600, tol=0.05)
+        ref = train_module(p.X[b], p.y[b], p.W0[b], p.v[b], activation, float(etas[b]), 600, stop="relative", tol=0.05)
         assert ref["hit_step"] == grouped.hit_step[b]
         torch.testing.assert_close(grouped.W[b], ref["W"], rtol=1e-9, atol=1e-9)
 

@@ -1,4 +1,4 @@
-"""overparam.ensemble.deep: stacked training equals single-network training step by step (float64)."""
+"""overparam.train.deep_ensemble: stacked training equals single-network training step by step (float64)."""
 
 import math
 
@@ -8,10 +8,11 @@ import torch
 from torch.func import functional_call, jacrev, vmap
 
 from overparam.measure.ntk import guo_empirical_ntk
-from overparam.nets import DeepEnsemble
-from overparam.train.deep_ensemble import train_ensemble
-from overparam.nets import DeepFCNet
+from overparam.nets import DeepEnsemble, DeepFCNet
 from overparam.train import train
+from overparam.train.deep_ensemble import train_ensemble
+
+pytestmark = pytest.mark.usefixtures("float64")
 
 ALPHAS = [-2.0, -1.0, 0.0, 0.3]
 
@@ -63,7 +64,7 @@ def test_sgd_unbiased_equals_core_train():
     X, y = _data(n=16)
     eta, b = 1e-3, 5
     ens = DeepEnsemble.guo(4, 16, 3, ALPHAS, seeds=7)
-    log = train_ensemble(ens, X, y, eta=eta, steps=15, loss="sum", batch_size=b, batch_scale="unbiased",
+    log = train_ensemble(ens, X, y, eta=eta, steps=15, loss="sum", batch_size=b, sgd_scale="unbiased",
                          generator=torch.Generator().manual_seed(11))
     for k, a in enumerate(ALPHAS):
         mdl = _core(a, 7)
@@ -113,7 +114,7 @@ def test_all_layers_trained_and_paper_sgd_equal_reference():
     gen = torch.Generator().manual_seed(5)
     batches = [torch.randperm(10, generator=gen)[:4] for _ in range(9)]
     ens = DeepEnsemble.guo(4, 16, 3, ALPHAS, seeds=[0, 1, 2, 3])
-    log = train_ensemble(ens, X, y, eta=1e-3, steps=9, loss="sum", batch_size=4,
+    log = train_ensemble(ens, X, y, eta=1e-3, steps=9, loss="sum", batch_size=4, sgd_scale="sum",
                          generator=torch.Generator().manual_seed(5))
     for k, a in enumerate(ALPHAS):
         ref, _ = _single_reference(a, k, X, y, 1e-3, 9, "hidden", batches=batches)
@@ -126,14 +127,14 @@ def test_epoch_mode_and_private_batches():
     perm = torch.randperm(10, generator=gen)
     batches = [perm[i:i + 4] for i in range(0, 10, 4)]  # 4, 4, 2: last partial batch kept
     ens = DeepEnsemble.guo(4, 16, 3, ALPHAS[:2], seeds=[0, 1])
-    log = train_ensemble(ens, X, y, eta=1e-3, steps=1, loss="sum", batch_size=4, epochs=True,
+    log = train_ensemble(ens, X, y, eta=1e-3, steps=1, loss="sum", batch_size=4, sgd_scale="sum", epochs=True,
                          generator=torch.Generator().manual_seed(2))
     for k, a in enumerate(ALPHAS[:2]):
         ref, _ = _single_reference(a, k, X, y, 1e-3, 3, "hidden", batches=batches)
         assert log.loss[-1, k] == pytest.approx(ref, rel=1e-10)
     # private batch sequences: two identical networks end up different
     ens = DeepEnsemble.guo(4, 16, 3, [0.0, 0.0], seeds=0)
-    train_ensemble(ens, X, y, eta=1e-3, steps=5, batch_size=3, shared_batches=False,
+    train_ensemble(ens, X, y, eta=1e-3, steps=5, loss="sum", batch_size=3, sgd_scale="sum", shared_batches=False,
                    generator=torch.Generator().manual_seed(0))
     assert not torch.allclose(ens.W[0][0], ens.W[0][1])
 
@@ -170,7 +171,7 @@ def test_ntk_matches_closed_form_and_jacrev():
         mdl = ens.to_model(k)
         params = {"A": mdl.A, **{f"hidden.{i}": w for i, w in enumerate(mdl.hidden)}, "B": mdl.B}
 
-        def f(ps, x):
+        def f(ps, x, mdl=mdl):
             return functional_call(mdl, ps, (x[None],))[0]
 
         J = vmap(jacrev(f), in_dims=(None, 0))(params, X)
@@ -179,11 +180,22 @@ def test_ntk_matches_closed_form_and_jacrev():
 
 
 def test_divergent_network_is_frozen_others_unaffected():
+    """A network with a too-large step diverges, is flagged and keeps its (finite) weights of the step
+    before; the others are bitwise what they are when it trains with a safe step."""
     X, y = _data()
-    ens = DeepEnsemble.guo(4, 16, 3, [0.0, 0.0], seeds=[0, 1])
-    log = train_ensemble(ens, X, y, eta=[1e-3, 50.0], steps=10)
-    assert list(log.diverged) == [False, True] and log.diverged_at[1] > 0
-    assert np.isnan(log.loss[-1, 1]) and np.isfinite(log.loss[-1, 0])
+    ens = DeepEnsemble.guo(4, 16, 3, [0.0, 0.0, -0.5], seeds=[0, 1, 2])
+    log = train_ensemble(ens, X, y, eta=[1e-3, 0.3, 1e-3], steps=10, loss="sum")
+    t = int(log.diverged_at[1])
+    assert list(log.diverged) == [False, True, False] and t > 1 and log.steps_run[1] == t - 1
+    assert np.isnan(log.loss[t:, 1]).all() and np.isfinite(log.loss[:t, 1]).all()
+    assert np.isfinite(log.loss[-1, [0, 2]]).all()
+    safe = DeepEnsemble.guo(4, 16, 3, [0.0, 0.0, -0.5], seeds=[0, 1, 2])
+    train_ensemble(safe, X, y, eta=[1e-3, 1e-3, 1e-3], steps=10, loss="sum")
+    before = DeepEnsemble.guo(4, 16, 3, [0.0, 0.0, -0.5], seeds=[0, 1, 2])
+    train_ensemble(before, X, y, eta=[1e-3, 0.3, 1e-3], steps=t - 1, loss="sum")
+    for W, Ws, Wb in zip(ens.W, safe.W, before.W):
+        assert torch.isfinite(W[1]).all() and torch.equal(W[1], Wb[1])
+        assert torch.equal(W[0], Ws[0]) and torch.equal(W[2], Ws[2])
     ref = train(_core(0.0, 0), X, y, eta=1e-3, steps=10, loss="sum", progress=False)
     assert log.loss[-1, 0] == pytest.approx(ref.loss[-1], rel=1e-10)
 
@@ -218,7 +230,7 @@ def test_run_grid_and_log_frame():
 
     X, y = _data(n=10)
     log, idx = run_grid(X, y, [-1.0, 0.0], [3, 4], width=16, depth=3, eta=1e-3, steps=4, record_every=2,
-                        dtype=torch.float64, X_test=X, y_test=y)
+                        dtype=torch.float64, X_test=X, y_test=y, loss="sum")
     assert list(idx.alpha) == [-1.0, 0.0, -1.0, 0.0] and list(idx.seed) == [3, 3, 4, 4]
     ref = train(_core(0.0, 4), X, y, eta=1e-3, steps=4, loss="sum", progress=False)
     assert log.loss[-1, 3] == pytest.approx(ref.loss[-1], rel=1e-10)

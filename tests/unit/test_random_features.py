@@ -8,9 +8,9 @@ import pytest
 import torch
 
 from overparam import data
+from overparam.data import min_separation
 from overparam.kernels import random_features as rf
 from overparam.train import output_layer as rft
-from overparam.data import min_separation
 
 
 def _sphere(n, d, seed):

@@ -8,6 +8,8 @@ from overparam.measure import probes
 from overparam.nets import TwoLayerNet
 from overparam.train import DivergenceError, loss_value, train
 
+pytestmark = pytest.mark.usefixtures("float64")
+
 
 class Linear(torch.nn.Module):
     def __init__(self, d):
@@ -71,7 +73,7 @@ def test_tolerance_stops_early_and_probes_last_step(gen):
     X = torch.randn(5, 5, generator=gen)
     y = torch.randn(5, generator=gen)
     net = TwoLayerNet(5, 256, generator=gen)
-    log = train(net, X, y, eta=0.5, steps=5000, tol=1e-6, probe_every=1000,
+    log = train(net, X, y, eta=0.5, steps=5000, stop="absolute", tol=1e-6, probe_every=1000,
                 probes={"d": probes.distance_from_init(net)}, progress=False)
     assert log.converged and log.steps_run < 5000
     assert log.loss[-1] <= 1e-6 < log.loss[-2]
@@ -96,13 +98,13 @@ def test_loss_normalisations():
 
 
 def test_plain_batch_sum_option(gen):
-    # batch_scale="sum": the step is the gradient of the batch sum, b/n of the unbiased one on average.
+    # sgd_scale="sum": the step is the gradient of the batch sum, b/n of the unbiased one on average.
     X = torch.randn(4, 3, generator=gen)
     y = torch.randn(4, generator=gen)
     a, b = Linear(3), Linear(3)
     train(a, X, y, eta=0.01, steps=1, batch_size=2, generator=torch.Generator().manual_seed(5), progress=False)
-    train(b, X, y, eta=0.01, steps=1, batch_size=2, batch_scale="sum",
+    train(b, X, y, eta=0.01, steps=1, batch_size=2, sgd_scale="sum",
           generator=torch.Generator().manual_seed(5), progress=False)
     assert torch.allclose(a.w, 2 * b.w, atol=1e-14)
-    with pytest.raises(ValueError, match="batch_scale"):
-        train(Linear(3), X, y, eta=0.1, steps=1, batch_scale="mean", progress=False)
+    with pytest.raises(ValueError, match="sgd_scale"):
+        train(Linear(3), X, y, eta=0.1, steps=1, sgd_scale="mean", progress=False)

@@ -1,7 +1,13 @@
-"""A minibatch trainer for the sequence and image classifiers of Guo et al.'s Tables 5, 7 and 8.
+"""A minibatch trainer for the sequence and image classifiers of Guo, Li & Lerman's Tables 5, 7 and 8.
 
-These models (``overparam.nets.sequence``) are trained with Adam-free plain SGD in epochs over shuffled
-batches and evaluated on a test set after every epoch.
+These models (``overparam.nets.sequence``) are trained as the paper's PyTorch experiments train them (Section
+5 and Appendix C): plain SGD (optionally with momentum) in epochs over shuffled batches, the last partial
+batch kept, evaluated on a test set after every epoch. The losses are batch means (negative log-likelihood
+or binary cross-entropy), so the batch gradient is already an unbiased estimate of the full-batch gradient:
+under the convention of ``overparam.train`` both SGD scalings give this same step. Divergence follows the
+convention: a non-finite loss, or a recorded training loss past ``blowup`` times its initial value, raises
+``DivergenceError`` with the log recorded so far; ``stop="absolute"`` ends training after the first epoch
+whose training loss is at most ``tol``.
 """
 
 from __future__ import annotations
@@ -12,14 +18,17 @@ import numpy as np
 import torch
 from torch import nn
 
+from .convention import DivergenceError, check_choice, resolve_stop
+
 __all__ = ["ClassifierLog", "train_classifier"]
 
 
 class ClassifierLog(dict):
-    """epoch -> arrays: 'epoch', 'train_loss', 'test_loss', 'train_acc', 'test_acc'."""
+    """Per-epoch records of ``train_classifier``: keys 'epoch', 'train_loss', 'test_loss', 'train_acc',
+    'test_acc', each an array with one entry per epoch (epoch 0 is before training)."""
 
 
-def _evaluate(model, X, y, loss, batch=1024):
+def _evaluate(model: nn.Module, X: torch.Tensor, y: torch.Tensor, loss: str, batch: int = 1024) -> tuple[float, float]:
     model.eval()
     tot, correct = 0.0, 0.0
     with torch.no_grad():
@@ -36,28 +45,75 @@ def _evaluate(model, X, y, loss, batch=1024):
     return tot / X.shape[0], correct / X.shape[0]
 
 
-def train_classifier(model: nn.Module, X, y, X_test, y_test, *, lr: float, epochs: int, batch_size: int,
-                     loss: str = "nll", generator: torch.Generator | None = None, momentum: float = 0.0,
-                     eval_train_max: int | None = None) -> ClassifierLog:
-    """Plain minibatch SGD (shuffled epochs, last partial batch kept) with ``loss`` "nll" (model
-    returns log-probabilities) or "bce" (model returns logits); train/test loss and accuracy are
-    recorded before training and after every epoch (train metrics on at most ``eval_train_max``)."""
-    if loss not in ("nll", "bce"):
-        raise ValueError("loss must be 'nll' or 'bce'")
+def train_classifier(model: nn.Module, X: torch.Tensor, y: torch.Tensor, X_test: torch.Tensor, y_test: torch.Tensor,
+                     *, lr: float, epochs: int, batch_size: int, loss: str = "nll",
+                     generator: torch.Generator | None = None, momentum: float = 0.0,
+                     eval_train_max: int | None = None, stop: str | None = None, tol: float | None = None,
+                     blowup: float = 1e8) -> ClassifierLog:
+    """Train ``model`` in place by minibatch SGD in shuffled epochs.
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+        Returns log-probabilities (``loss="nll"``) or logits (``loss="bce"``).
+    X, y, X_test, y_test : torch.Tensor
+        Training and test sets.
+    lr : float
+        The step size.
+    epochs : int
+        Number of epochs.
+    batch_size : int
+        Samples per batch (the last partial batch is kept).
+    loss : {"nll", "bce"}
+        The batch-mean loss.
+    generator : torch.Generator or None
+        Shuffles the epochs (None: torch's global generator).
+    momentum : float
+        SGD momentum (0: plain SGD).
+    eval_train_max : int or None
+        Training metrics on at most this many samples (None: all).
+    stop : {"absolute"} or None
+        Stop after the first epoch whose recorded training loss is at most ``tol``.
+    tol : float or None
+        The stopping threshold.
+    blowup : float
+        A recorded training loss past ``blowup`` times the initial one is a divergence.
+
+    Returns
+    -------
+    ClassifierLog
+        Loss and accuracy on both sets before training and after every epoch.
+
+    Raises
+    ------
+    DivergenceError
+        A loss became non-finite or blew up; ``.log`` holds the epochs recorded before it.
+    """
+    check_choice("loss", loss, ("nll", "bce"))
+    stop = resolve_stop(stop, tol, legacy="absolute")
+    if stop == "relative":
+        raise ValueError("the classifiers have no regression targets: use stop='absolute'")
     opt = torch.optim.SGD(model.parameters(), lr=lr, momentum=momentum)
     n = X.shape[0]
     ev = slice(None) if eval_train_max is None else slice(0, eval_train_max)
     log = {k: [] for k in ("epoch", "train_loss", "test_loss", "train_acc", "test_acc")}
 
-    def rec(e):
+    def as_log() -> ClassifierLog:
+        return ClassifierLog({k: np.asarray(v) for k, v in log.items()})
+
+    def rec(e: int) -> None:
         trl, tra = _evaluate(model, X[ev], y[ev], loss)
         tel, tea = _evaluate(model, X_test, y_test, loss)
+        if not math.isfinite(trl) or (log["train_loss"] and not trl <= blowup * max(log["train_loss"][0], 1e-300)):
+            raise DivergenceError(f"training diverged in epoch {e} (training loss {trl:.3g}) with lr={lr:g}: lower "
+                                  f"lr. The log up to epoch {e - 1} is kept in .log", as_log())
         for k, v in zip(log, (e, trl, tel, tra, tea)):
             log[k].append(v)
 
     rec(0)
     for e in range(1, epochs + 1):
         perm = torch.randperm(n, generator=generator)
+        finite = torch.ones((), dtype=torch.bool, device=X.device)  # checked once per epoch: no sync per batch
         for i in range(0, n, batch_size):
             idx = perm[i:i + batch_size]
             out = model(X[idx])
@@ -65,10 +121,14 @@ def train_classifier(model: nn.Module, X, y, X_test, y_test, *, lr: float, epoch
                 lv = torch.nn.functional.nll_loss(out, y[idx])
             else:
                 lv = torch.nn.functional.binary_cross_entropy_with_logits(out, y[idx])
+            finite &= torch.isfinite(lv.detach())
             opt.zero_grad(set_to_none=True)
             lv.backward()
             opt.step()
-        if not math.isfinite(float(lv.detach())):
-            raise FloatingPointError(f"training diverged in epoch {e} (lr={lr})")
+        if not bool(finite):
+            raise DivergenceError(f"training diverged in epoch {e} (a batch loss was not finite) with lr={lr:g}: "
+                                  f"lower lr. The log up to epoch {e - 1} is kept in .log", as_log())
         rec(e)
-    return ClassifierLog({k: np.asarray(v) for k, v in log.items()})
+        if stop is not None and log["train_loss"][-1] <= tol:
+            break
+    return as_log()

@@ -1,29 +1,52 @@
-"""Full-batch gradient descent and minibatch SGD with probes, divergence detection and progress bars.
+"""Full-batch gradient descent and minibatch SGD for one model, with probes, divergence and stopping rules.
 
-One loop serves every chapter: the papers differ in the model and the loss normalisation, not in the
-update rule W <- W - eta * grad. Probes (``overparam.measure.probes``) are called on a schedule and their values
-are returned with the loss curve in a ``TrainLog``.
+One loop serves every chapter: the papers differ in the model and the loss normalisation, not in the update
+rule W <- W - eta * grad (Du et al. 2019, eq. 3; Allen-Zhu, Li & Song 2019, Theorems 1 and 2; Guo, Li &
+Lerman 2024, Algorithms 2 and 3). Probes (``overparam.measure.probes``) are called on a schedule and their
+values are returned with the loss curve in a ``TrainLog``. The convention it follows (loss reductions, SGD
+scaling, divergence, stopping) is ``overparam.train``'s; the ensemble trainers equal this loop step by step
+in float64 (``tests/unit``).
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 import numpy as np
 import torch
 
 from ..runtime.progress import progress as show_progress
+from .convention import (
+    LOSSES,
+    DivergenceError,
+    batch_indices,
+    check_choice,
+    resolve_sgd_scale,
+    resolve_stop,
+    sgd_factor,
+)
 
-__all__ = ["LOSSES", "loss_value", "TrainLog", "DivergenceError", "train"]
-
-
-LOSSES = ("half_sum", "sum", "mean")
+__all__ = ["LOSSES", "DivergenceError", "TrainLog", "loss_value", "train"]
 
 
 def loss_value(pred: torch.Tensor, y: torch.Tensor, loss: str = "half_sum") -> torch.Tensor:
-    """Squared loss with the papers' normalisations: 1/2 sum (Du; Allen-Zhu), sum (Guo), mean."""
+    """The squared loss with the papers' normalisations.
+
+    Parameters
+    ----------
+    pred, y : torch.Tensor
+        Predictions and targets, (n,) or (n, d).
+    loss : {"half_sum", "sum", "mean"}
+        1/2 sum (Du et al., eq. 2; Allen-Zhu et al., Section 2; Oymak & Soltanolkotabi, eq. 2.1), sum (Guo et
+        al., Section 2) or the sum divided by n = ``pred.shape[0]``.
+
+    Returns
+    -------
+    torch.Tensor
+        A scalar.
+    """
     sq = ((pred - y) ** 2).sum()
     if loss == "half_sum":
         return 0.5 * sq
@@ -36,7 +59,25 @@ def loss_value(pred: torch.Tensor, y: torch.Tensor, loss: str = "half_sum") -> t
 
 @dataclass
 class TrainLog:
-    loss: np.ndarray  # loss before step t, t = 0..steps_run (full-batch loss, also under SGD)
+    """What ``train`` recorded.
+
+    Parameters
+    ----------
+    loss : numpy.ndarray
+        (steps_run + 1,) full-batch loss before step t, t = 0..steps_run (also under SGD).
+    probe_steps : numpy.ndarray
+        The steps at which the probes were called.
+    probes : dict of str to numpy.ndarray
+        Each probe's values at ``probe_steps``.
+    steps_run : int
+        Number of updates applied.
+    converged : bool
+        Whether the stopping rule was met (at step ``steps_run``).
+    eta : float
+        The step size.
+    """
+
+    loss: np.ndarray
     probe_steps: np.ndarray
     probes: dict[str, np.ndarray] = field(default_factory=dict)
     steps_run: int = 0
@@ -45,21 +86,11 @@ class TrainLog:
 
     @property
     def final_loss(self) -> float:
+        """The last recorded loss."""
         return float(self.loss[-1])
 
 
-class DivergenceError(RuntimeError):
-    """Training blew up (NaN/inf or loss growing past ``blowup`` times its initial value).
-
-    ``.log`` holds everything recorded up to the last finite step, so nothing already measured is lost.
-    """
-
-    def __init__(self, message: str, log: TrainLog):
-        super().__init__(message)
-        self.log = log
-
-
-def _finish(losses, steps, probe_vals, steps_run, converged, eta):
+def _finish(losses, steps, probe_vals, steps_run, converged, eta) -> TrainLog:
     return TrainLog(
         loss=np.asarray(losses, dtype=float),
         probe_steps=np.asarray(steps, dtype=int),
@@ -70,6 +101,17 @@ def _finish(losses, steps, probe_vals, steps_run, converged, eta):
     )
 
 
+def _validate(eta, steps, n, y, batch_size) -> None:
+    if not (isinstance(eta, (int, float)) and math.isfinite(eta) and eta > 0):
+        raise ValueError(f"step size eta must be a positive finite number, got {eta!r}")
+    if int(steps) != steps or steps < 0:
+        raise ValueError(f"steps must be a non-negative integer, got {steps!r}")
+    if y.shape[0] != n:
+        raise ValueError(f"X has {n} samples but y has {y.shape[0]}")
+    if batch_size is not None and not (1 <= batch_size <= n):
+        raise ValueError(f"batch_size must be in 1..{n} (or None for full-batch GD), got {batch_size}")
+
+
 def train(
     model: torch.nn.Module,
     X: torch.Tensor,
@@ -77,37 +119,76 @@ def train(
     *,
     eta: float,
     steps: int,
-    batch_size: int | None = None,
-    batch_scale: str = "unbiased",
     loss: str = "half_sum",
+    batch_size: int | None = None,
+    sgd_scale: str = "unbiased",
+    stop: str | None = None,
+    tol: float | None = None,
     probes: dict[str, Callable[[torch.nn.Module], float]] | None = None,
     probe_every: int = 1,
-    tol: float | None = None,
     blowup: float = 1e8,
     generator: torch.Generator | None = None,
     progress: bool = True,
     desc: str | None = None,
+    batch_scale: str | None = None,
 ) -> TrainLog:
     """Train ``model`` in place by GD (``batch_size=None``) or SGD and return its ``TrainLog``.
 
-    SGD draws a fresh batch of exactly ``batch_size`` samples without replacement at every step
-    (Allen-Zhu et al.; Guo et al.), and scales its gradient by n/b so that it is an unbiased estimate
-    of the full-batch gradient of the same loss; with b = n it is GD exactly. ``batch_scale="sum"``
-    uses the plain batch loss instead (Guo et al.'s Algorithm 3: the gradient of sum_{i in B} loss_i).
+    Parameters
+    ----------
+    model : torch.nn.Module
+        Its parameters with ``requires_grad`` are trained.
+    X, y : torch.Tensor
+        Inputs (n, ...) and targets (n,) or (n, d).
+    eta : float
+        Step size, for the loss named by ``loss``.
+    steps : int
+        Maximum number of updates.
+    loss : {"half_sum", "sum", "mean"}
+        The loss reduction (``loss_value``).
+    batch_size : int or None
+        None: full-batch GD. b: SGD with a fresh batch of b distinct samples at every step,
+        ``torch.randperm(n, generator)[:b]``.
+    sgd_scale : {"unbiased", "sum"}
+        ``"unbiased"``: the batch gradient times n/b (a mean loss needs no factor), so that b = n is GD exactly
+        (Allen-Zhu et al., Theorem 2); ``"sum"``: the plain gradient of the batch's loss (Guo et al.,
+        Algorithm 3; Oymak & Soltanolkotabi, eq. 2.9).
+    stop : {"absolute", "relative"} or None
+        Stop at the first step whose loss is at most ``tol`` (``"absolute"``) or whose ||f - y|| / ||y|| is
+        (``"relative"``); None runs every step. ``tol`` alone means ``"absolute"`` (deprecated).
+    tol : float or None
+        The stopping threshold.
+    probes : dict of str to callable, optional
+        ``probe(model) -> float``, called every ``probe_every`` steps, at the last step and at the stop.
+    probe_every : int
+        The probes' period.
+    blowup : float
+        A loss that is not finite or exceeds ``blowup`` times the initial loss raises ``DivergenceError``.
+    generator : torch.Generator or None
+        Draws the SGD batches (None: torch's global generator).
+    progress : bool
+        Show a progress bar in the pipeline's terminal.
+    desc : str or None
+        The bar's label.
+    batch_scale : {"unbiased", "sum"} or None
+        Deprecated name of ``sgd_scale``.
+
+    Returns
+    -------
+    TrainLog
+
+    Raises
+    ------
+    DivergenceError
+        The loss diverged; ``.log`` holds everything recorded up to the last finite step.
     """
-    if not (isinstance(eta, (int, float)) and math.isfinite(eta) and eta > 0):
-        raise ValueError(f"step size eta must be a positive finite number, got {eta!r}")
-    if int(steps) != steps or steps < 0:
-        raise ValueError(f"steps must be a non-negative integer, got {steps!r}")
-    if loss not in LOSSES:
-        raise ValueError(f"unknown loss {loss!r}; valid: {', '.join(LOSSES)}")
     n = X.shape[0]
-    if y.shape[0] != n:
-        raise ValueError(f"X has {n} samples but y has {y.shape[0]}")
-    if batch_scale not in ("unbiased", "sum"):
-        raise ValueError(f"batch_scale must be 'unbiased' or 'sum', got {batch_scale!r}")
-    if batch_size is not None and not (1 <= batch_size <= n):
-        raise ValueError(f"batch_size must be in 1..{n} (or None for full-batch GD), got {batch_size}")
+    _validate(eta, steps, n, y, batch_size)
+    check_choice("loss", loss, LOSSES)
+    sgd_scale = resolve_sgd_scale(sgd_scale, batch_scale, {"unbiased": "unbiased", "sum": "sum"})
+    stop = resolve_stop(stop, tol, legacy="absolute")
+    factor = sgd_factor(loss, n, batch_size, sgd_scale) if batch_size is not None else 1.0
+    y_norm = float(y.norm())
     probes = probes or {}
     params = [p for p in model.parameters() if p.requires_grad]
 
@@ -115,7 +196,7 @@ def train(
     probe_steps: list[int] = []
     probe_vals: dict[str, list[float]] = {k: [] for k in probes}
 
-    def record_probes(t):
+    def record_probes(t: int) -> None:
         probe_steps.append(t)
         for k, fn in probes.items():
             probe_vals[k].append(float(fn(model)))
@@ -126,9 +207,10 @@ def train(
     try:
         for t in range(steps + 1):
             with torch.set_grad_enabled(batch_size is None):
-                full = loss_value(model(X), y, loss)
+                pred = model(X)
+                full = loss_value(pred, y, loss)
             lv = float(full.detach())
-            if not math.isfinite(lv) or (losses and lv > blowup * max(losses[0], 1e-300)):
+            if not math.isfinite(lv) or (losses and not lv <= blowup * max(losses[0], 1e-300)):
                 log = _finish(losses, probe_steps, probe_vals, max(t - 1, 0), False, eta)
                 raise DivergenceError(
                     f"training diverged at step {t} (loss {lv:.3g}, initial {losses[0] if losses else lv:.3g}) "
@@ -138,20 +220,22 @@ def train(
             losses.append(lv)
             if t % probe_every == 0 or t == steps:
                 record_probes(t)
-            if tol is not None and lv <= tol:
-                converged = True
-                if probe_steps[-1] != t:
-                    record_probes(t)
-                break
+            if stop is not None:
+                value = lv if stop == "absolute" else float((pred.detach() - y).norm()) / y_norm
+                if value <= tol:
+                    converged = True
+                    if probe_steps[-1] != t:
+                        record_probes(t)
+                    break
             if t == steps:
                 break
             if batch_size is None:
                 objective = full
             else:
-                idx = torch.randperm(n, generator=generator)[:batch_size].to(X.device)
+                idx = batch_indices(n, batch_size, generator, X.device)
                 objective = loss_value(model(X[idx]), y[idx], loss)
-                if batch_scale == "unbiased" and loss != "mean":  # a batch mean is already unbiased
-                    objective = objective * (n / batch_size)
+                if factor != 1.0:
+                    objective = objective * factor
             grads = torch.autograd.grad(objective, params)
             with torch.no_grad():
                 for p, g in zip(params, grads):

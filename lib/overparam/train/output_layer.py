@@ -14,21 +14,40 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import torch
 
 from ..kernels.random_features import NUMERICAL_ZERO
 from ..nets.activations import activation_pair
 
-__all__ = ["random_features", "RFFit", "random_features_fit"]
+__all__ = ["RFFit", "random_features", "random_features_fit"]
 
 
-def _t(a) -> torch.Tensor:
+def _t(a: torch.Tensor | np.ndarray) -> torch.Tensor:
     return torch.as_tensor(a).to(torch.float64)
 
 
 # ------------------------------------------------------------------------------------ the random-features fit
-def random_features(X, k: int, activation: str, generator: torch.Generator | None = None) -> torch.Tensor:
-    """Phi = phi(X W^T) in R^{n x k} with W in R^{k x d} i.i.d. N(0, 1) (the paper's initialisation)."""
+def random_features(X: torch.Tensor | np.ndarray, k: int, activation: str,
+                    generator: torch.Generator | None = None) -> torch.Tensor:
+    """Phi = phi(X W^T) in R^{n x k} with W in R^{k x d} i.i.d. N(0, 1) (the paper's initialisation).
+
+    Parameters
+    ----------
+    X : tensor or array
+        (n, d) inputs, used in float64.
+    k : int
+        Number of features.
+    activation : str
+        A name of ``overparam.nets.activations``.
+    generator : torch.Generator or None
+        Draws W (None: torch's global generator).
+
+    Returns
+    -------
+    torch.Tensor
+        (n, k) float64.
+    """
     X = _t(X)
     W = torch.randn(k, X.shape[1], generator=generator, dtype=torch.float64)
     return activation_pair(X @ W.T, activation)[0]
@@ -38,11 +57,23 @@ def random_features(X, k: int, activation: str, generator: torch.Generator | Non
 class RFFit:
     """One random-features least-squares fit (Theorem 3.2).
 
-    lam_min_over_k: lambda_min(Phi Phi^T) / k, to compare with lambda~(X) (E[Phi Phi^T] = k Sigma~(X)).
-    lam_min: lambda_min(Phi Phi^T) as computed (round-off, possibly slightly negative, when rank < n).
-    floor: the numerical-zero level NUMERICAL_ZERO * ||Phi Phi^T||; full_rank: lam_min > floor.
-    rel_residual: ||Phi v^ - y|| / ||y|| for the minimum-norm solution v^ = Phi^T (Phi Phi^T)^+ y, the
-    pseudo-inverse cutting eigenvalues at ``floor``; 0 up to round-off exactly when full_rank.
+    Parameters
+    ----------
+    n, k : int
+        Samples and features.
+    lam_min : float
+        lambda_min(Phi Phi^T) as computed (round-off, possibly slightly negative, when rank < n).
+    lam_min_over_k : float
+        lambda_min(Phi Phi^T) / k, to compare with lambda~(X) (E[Phi Phi^T] = k Sigma~(X)).
+    floor : float
+        The numerical-zero level NUMERICAL_ZERO * ||Phi Phi^T||.
+    full_rank : bool
+        lam_min > floor.
+    rel_residual : float
+        ||Phi v^ - y|| / ||y|| for the minimum-norm solution v^ = Phi^T (Phi Phi^T)^+ y, the pseudo-inverse
+        cutting eigenvalues at ``floor``; 0 up to round-off exactly when full_rank.
+    v_norm : float
+        ||v^||.
     """
 
     n: int
@@ -55,9 +86,27 @@ class RFFit:
     v_norm: float
 
 
-def random_features_fit(X, y, k: int, activation: str, generator: torch.Generator | None = None) -> RFFit:
+def random_features_fit(X: torch.Tensor | np.ndarray, y: torch.Tensor | np.ndarray, k: int, activation: str,
+                        generator: torch.Generator | None = None) -> RFFit:
     """Draw W (k x d, i.i.d. N(0, 1)), form Phi = phi(X W^T) and fit the output layer by minimum-norm least
-    squares. Returns lambda_min(Phi Phi^T) / k and the relative training residual (see ``RFFit``)."""
+    squares.
+
+    Parameters
+    ----------
+    X, y : tensor or array
+        (n, d) inputs and (n,) labels, used in float64.
+    k : int
+        Number of features.
+    activation : str
+        A name of ``overparam.nets.activations``.
+    generator : torch.Generator or None
+        Draws W (None: torch's global generator).
+
+    Returns
+    -------
+    RFFit
+        lambda_min(Phi Phi^T) / k, the relative training residual and the rest (see ``RFFit``).
+    """
     X, y = _t(X), _t(y)
     n = X.shape[0]
     Phi = random_features(X, k, activation, generator)

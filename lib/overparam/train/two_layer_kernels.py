@@ -1,8 +1,13 @@
 """The batched tensors and products of one chunk of the two-layer ensemble.
 
+The networks are Oymak & Soltanolkotabi's (2020, eq. 1.1), f(x) = v^T phi(W x) with v fixed; the update of
+eq. 2.1's loss is W <- W - eta * sum_i r_i (v ∘ phi'(W x_i)) x_i^T (``_direction``), the ReLU derivative
+1{z >= 0} (Section 1.3). Why a chunk: the phase diagram's networks are small (k, d <= 25, n = 100), so one
+network's products cannot keep a core busy; thousands of them in one batched product can.
+
 A chunk stores its networks "units x samples": pre-activations (B, K, n) = (sign W) @ X^T and the gradient
-(B, K, D) = Q @ X, the transpositions MKL's batched GEMM runs fastest on for these small matrices; units are
-grouped by the sign of v_l and units with v_l = 0 left out. Networks that share one X tensor form an input
+(B, K, D) = Q @ X, the transpositions MKL's batched GEMM runs fastest on for these small matrices; units
+are grouped by the sign of v_l and units with v_l = 0 left out. Networks that share one X tensor form an input
 group stored once and multiplied in one product per group. For softplus one sigmoid gives phi and phi', and
 with the paper's balanced v = +-c the outputs need two products and one log per sample instead of K logs
 (``_forward``); ``fast=False`` is the plain form the tests compare it with.
@@ -11,7 +16,7 @@ with the paper's balanced v = +-c the outputs need two products and one log per 
 from __future__ import annotations
 
 import math
-from typing import Sequence
+from collections.abc import Sequence
 
 import torch
 
@@ -98,7 +103,12 @@ class _Chunk:
         etas = eta[self.ids.clamp(min=0)].to(dtype)
         self.eta = torch.where(self.real.cpu(), etas, torch.zeros((), dtype=dtype)).to(device).view(B, 1)
         self.eta_eff = self.eta.clone()  # eta for active networks, 0 for stopped ones
-        self.any_bad = False  # a diverged member is still in the batch (its residual may not be finite)
+        # the weights and relative error of the last check each network passed (a diverging network is put
+        # back there); under GD, M_ok doubles as the buffer the next step is written into (``two_layer_trainer``)
+        self.M_ok = self.M.clone()
+        self.rel_ok = torch.full((B,), float("nan"), dtype=dtype, device=device)
+        self.rnorm_cap = torch.full((B,), float("nan"), dtype=dtype, device=device)  # divergence threshold
+        self.zero_frozen = False  # a frozen network's residual is not finite: zero its update explicitly
         self.hit = torch.full((B,), -1, dtype=torch.long, device=device)
         self.stop = torch.full((B,), -1, dtype=torch.long, device=device)  # step of the freeze
         self.rel = torch.full((B,), float("nan"), dtype=dtype, device=device)
@@ -179,19 +189,21 @@ class _Chunk:
             return torch.where(m, t, torch.as_tensor(fill, dtype=t.dtype, device=dev))
 
         self.M = pick(self.M[:, rows, :D], 0).contiguous()
+        self.M_ok = pick(self.M_ok[:, rows, :D], 0).contiguous()
         self.v = pick(self.v[:, rows], 0).contiguous()
         fills = {"y": 0, "ynorm": 1, "eta": 0, "eta_eff": 0, "hit": -1, "stop": -1, "rel": float("nan"),
-                 "diverged": False, "active": False, "path": 0, "c": 0, "real": False}
+                 "diverged": False, "active": False, "path": 0, "c": 0, "real": False, "rel_ok": float("nan"),
+                 "rnorm_cap": float("nan")}
         for name, fill in fills.items():
             setattr(self, name, pick(getattr(self, name), fill))
         self.hist = [pick(h, float("nan")) for h in self.hist]
         self._set_corr()
-        self.any_bad = bool((self.diverged & ~self.active).any())
+        self.zero_frozen = False  # only active networks are kept
 
     def elements(self) -> int:
         G, D, n = self.XT.shape
         B, K, _ = self.M.shape
-        return G * n * D + B * (4 * n * K + 3 * K * D)
+        return G * n * D + B * (4 * n * K + 4 * K * D)
 
 
 def _contract_units(v: torch.Tensor, P: torch.Tensor) -> torch.Tensor:
@@ -202,7 +214,7 @@ def _contract_units(v: torch.Tensor, P: torch.Tensor) -> torch.Tensor:
     return (P * v.unsqueeze(2)).sum(1)
 
 
-def _forward(ch: "_Chunk", XT: torch.Tensor, activation: str, fast: bool = True):
+def _forward(ch: _Chunk, XT: torch.Tensor, activation: str, fast: bool = True):
     """Network outputs f (B, n') on the inputs XT (B, D, n') and the saved tensor for ``_direction``.
 
     softplus (M = -W, so Z = M XT = -z): s = sigmoid(Z) = sigmoid(-z), phi(z) = -log s, phi'(z) = 1 - s, so
@@ -212,9 +224,10 @@ def _forward(ch: "_Chunk", XT: torch.Tensor, activation: str, fast: bool = True)
         f = Σ_l v_l z_l⁺ + c log(Π_{v<0} m_l / Π_{v>0} m_l):
     a GEMV, cheap elementwise passes, two products and one log per sample instead of K logs (the log costs
     as much as the sigmoid). Cheaper still, f = c log(Π_{v<0} s_l / Π_{v>0} s_l) is used at the steps where
-    these products of s stay in the normal range (checked per chunk and step). The products stay in [2^-K, 1] (no underflow for K <= 100, else the sum of
-    logs is used), so nothing is lost to range; the two forms agree to round-off (unit tests). Padding units
-    (zero weights, m = 1/2) are taken out of the ratio by ``_Chunk.corr``.
+    these products of s stay in the normal range (checked entry by entry). The products of m stay in
+    [2^-K, 1] (no underflow for K <= 100, else the sum of logs is used), so nothing is lost to range; the two
+    forms agree to round-off (unit tests). Padding units (zero weights, m = 1/2) are taken out of the ratio
+    by ``_Chunk.corr``.
     relu (M = W): phi = max(0, z), phi'(z) = 1{z >= 0}."""
     Z = ch.units_by_inputs(XT)  # (B, K, n')
     if activation == "softplus":
@@ -223,20 +236,25 @@ def _forward(ch: "_Chunk", XT: torch.Tensor, activation: str, fast: bool = True)
             # cheapest form first: f = c log(Π_{v<0} s / Π_{v>0} s), exact while no product leaves the normal
             # range (s = sigmoid(-z) ~ e^-z: large weights make it underflow, as in long hopeless runs)
             Pp, Pn = s[:, : ch.Kp].prod(1), s[:, ch.Kp :].prod(1)
-            if bool(torch.minimum(Pp, Pn).min() > ch.tiny):
-                return torch.log(Pn.div_(Pp)).mul_(ch.c).add_(ch.corr), s
+            in_range = torch.minimum(Pp, Pn) > ch.tiny  # (B, n')
+            cheap = torch.log(Pn.div_(Pp)).mul_(ch.c).add_(ch.corr)
+            if bool(in_range.all()):
+                return cheap, s
+            # the stable form where a product left the normal range, entry by entry: no network's arithmetic
+            # depends on another's (a diverging member leaves its chunk's other members bitwise unchanged)
             f = _contract_units(ch.v, Z.clamp_(max=0.0)).neg_()  # Σ v z⁺ (Z = -z)
             m = torch.rsub(s, 1.0)
             torch.maximum(s, m, out=m)
             Pp, Pn = m[:, : ch.Kp].prod(1), m[:, ch.Kp :].prod(1)
-            return f.add_(torch.log(Pn.div_(Pp)).mul_(ch.c)).add_(ch.corr), s
+            stable = f.add_(torch.log(Pn.div_(Pp)).mul_(ch.c)).add_(ch.corr)
+            return torch.where(in_range, cheap, stable), s
         s = Z.sigmoid_()
         return _contract_units(ch.v, torch.log(s)).neg_(), s
     mask = torch.ge(Z, 0, out=torch.empty_like(Z))  # phi' as 0/1 floats (a bool mask + where is ~10x slower)
     return _contract_units(ch.v, Z.relu_()), mask
 
 
-def _direction(ch: "_Chunk", saved: torch.Tensor, re: torch.Tensor, XT: torch.Tensor, activation: str) -> torch.Tensor:
+def _direction(ch: _Chunk, saved: torch.Tensor, re: torch.Tensor, XT: torch.Tensor, activation: str) -> torch.Tensor:
     """Σ_i re[b, i] phi'(z[b, l, i]) x_i -> (B, K, D) (the gradient of the sum loss divided by v_l, times eta
     through ``re`` = eta * residual). (Scaling the (D, n) inputs by re and subtracting Σ_i s_li re_i x_i
     instead of forming (1 - s) * re was measured slightly slower.)"""
@@ -244,7 +262,7 @@ def _direction(ch: "_Chunk", saved: torch.Tensor, re: torch.Tensor, XT: torch.Te
     if activation == "softplus":
         Q = torch.addcmul(reb, saved, reb, value=-1.0)  # (1 - s) * re
     else:
-        Q = saved.mul_(reb)  # 1{z >= 0} * re (re is finite: non-finite residuals are zeroed upstream)
+        Q = saved.mul_(reb)  # 1{z >= 0} * re
     return ch.times_inputs(Q, XT)
 
 

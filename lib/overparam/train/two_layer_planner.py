@@ -7,7 +7,7 @@ padded cost, plus a fixed per-bucket overhead, is minimal (a dynamic programme o
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -25,7 +25,24 @@ def plan_buckets(k: Sequence[int], d: Sequence[int], n: int, overhead: float = 1
     """Group networks of shapes (k_b, d_b) into buckets to be padded to a common (max k, max d).
 
     Recursive best split on a k- or d-threshold while it lowers the modelled per-step cost
-    Σ_buckets size·n·K·(D + 8) + overhead (padded work plus a fixed per-bucket launch cost)."""
+    Σ_buckets size·n·K·(D + 8) + overhead (padded work plus a fixed per-bucket launch cost) by 3% or more.
+
+    Parameters
+    ----------
+    k, d : sequence of int
+        Width and input dimension of each network.
+    n : int
+        Samples (the same for all).
+    overhead : float
+        The fixed cost of one more bucket, in multiply-adds (large: one bucket; 0: as many as help).
+    max_buckets : int
+        At most this many buckets.
+
+    Returns
+    -------
+    list of numpy.ndarray
+        The networks' indices, one array per bucket, every network in exactly one, sorted by (max d, max k).
+    """
     k = np.asarray(k)
     d = np.asarray(d)
     todo = [np.arange(k.size)]

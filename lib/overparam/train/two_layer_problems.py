@@ -15,8 +15,8 @@ that realization (common random numbers across k); the trainer then stores it on
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Iterable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -25,12 +25,25 @@ import torch
 from ..nets.two_layer import output_weights
 from ..runtime.seeds import stable_seed
 
-__all__ = ["Problems", "sphere_problems", "feature_problems"]
+__all__ = ["Problems", "feature_problems", "sphere_problems"]
 
 @dataclass
 class Problems:
-    """A list of independent training problems (X_b, y_b, W0_b, v_b), one per network, and a table
-    ``info`` with one row per network (at least the columns k, d, n)."""
+    """Independent training problems (X_b, y_b, W0_b, v_b), one per network, all with the same n.
+
+    Parameters
+    ----------
+    X : list of torch.Tensor
+        Inputs (n, d_b); networks may share one tensor object (an input group, see ``sphere_problems``).
+    y : list of torch.Tensor
+        Labels (n,).
+    W0 : list of torch.Tensor
+        Initial hidden weights (k_b, d_b).
+    v : list of torch.Tensor
+        Fixed output weights (k_b,).
+    info : pandas.DataFrame
+        One row per network (at least the columns k, d, n).
+    """
 
     X: list[torch.Tensor]
     y: list[torch.Tensor]
@@ -56,25 +69,49 @@ class Problems:
 
     @property
     def n(self) -> int:
+        """The common number of samples."""
         return int(self.X[0].shape[0])
 
     @property
     def k(self) -> np.ndarray:
+        """The widths k_b."""
         return np.array([w.shape[0] for w in self.W0])
 
     @property
     def d(self) -> np.ndarray:
+        """The input dimensions d_b."""
         return np.array([w.shape[1] for w in self.W0])
 
-    def subset(self, idx) -> "Problems":
+    def subset(self, idx: Sequence[int] | np.ndarray) -> Problems:
+        """The problems at positions ``idx`` (tensors shared, not copied), in that order.
+
+        Parameters
+        ----------
+        idx : sequence of int
+
+        Returns
+        -------
+        Problems
+        """
         idx = [int(i) for i in np.asarray(idx).ravel()]
         return Problems([self.X[i] for i in idx], [self.y[i] for i in idx], [self.W0[i] for i in idx],
                         [self.v[i] for i in idx], self.info.iloc[idx].reset_index(drop=True))
 
     @staticmethod
-    def concat(parts: Sequence["Problems"]) -> "Problems":
-        return Problems(sum((p.X for p in parts), []), sum((p.y for p in parts), []),
-                        sum((p.W0 for p in parts), []), sum((p.v for p in parts), []),
+    def concat(parts: Sequence[Problems]) -> Problems:
+        """The problems of ``parts``, one after the other.
+
+        Parameters
+        ----------
+        parts : sequence of Problems
+            With the same n.
+
+        Returns
+        -------
+        Problems
+        """
+        return Problems([x for p in parts for x in p.X], [t for p in parts for t in p.y],
+                        [w for p in parts for w in p.W0], [v for p in parts for v in p.v],
                         pd.concat([p.info for p in parts], ignore_index=True))
 
 
@@ -86,9 +123,12 @@ def _one_problem(X: torch.Tensor, y: torch.Tensor, k: int, g: torch.Generator, d
 
 
 def sphere_problems(n: int, cells: Iterable[tuple[int, int]], realizations: int, seed: int = 0,
-                    dtype=torch.float64, shared_inputs: bool = False) -> Problems:
+                    dtype: torch.dtype = torch.float64, shared_inputs: bool = False) -> Problems:
     """Figure 2's problems: for every cell (k, d) and realization r, x_i i.i.d. uniform on S^{d-1},
     y_i i.i.d. N(0, 1), W0 i.i.d. N(0, 1) and the balanced v.
+
+    Every draw is made in float64 and then rounded to ``dtype``, so a float32 problem is the float64 one
+    rounded (the float32 tests rely on it).
 
     shared_inputs=False: every network draws its own (X, y, W0) from a generator seeded with
         ``stable_seed(seed, n, k, d, r)``; all draws are independent.
@@ -101,7 +141,28 @@ def sphere_problems(n: int, cells: Iterable[tuple[int, int]], realizations: int,
 
     Either way a network's draws do not depend on which other cells are in the ensemble, and softplus and
     ReLU runs with the same seed see the same data and initialisation (common random numbers across
-    activations)."""
+    activations).
+
+    Parameters
+    ----------
+    n : int
+        Samples per network.
+    cells : iterable of (int, int)
+        The (k, d) cells.
+    realizations : int
+        Networks per cell.
+    seed : int
+        The root of every draw.
+    dtype : torch.dtype
+        Of the returned tensors.
+    shared_inputs : bool
+        See above.
+
+    Returns
+    -------
+    Problems
+        Cell-major, realizations inner; ``info`` has k, d, n, realization.
+    """
     cells = [(int(k), int(d)) for k, d in cells]
     inputs: dict[tuple[int, int], torch.Tensor] = {}
     if shared_inputs:
@@ -126,15 +187,27 @@ def sphere_problems(n: int, cells: Iterable[tuple[int, int]], realizations: int,
     return Problems(Xs, ys, Ws, vs, pd.DataFrame(rows))
 
 
-def feature_problems(features, n: int, cells: Iterable[tuple[int, int]], realizations: int, seed: int = 0,
-                     dtype=torch.float64) -> Problems:
+def feature_problems(features: np.ndarray, n: int, cells: Iterable[tuple[int, int]], realizations: int,
+                     seed: int = 0, dtype: torch.dtype = torch.float64) -> Problems:
     """Figure 2's protocol on real inputs: for each cell (k, d) and realization r, n rows drawn without
     replacement from ``features`` (an (N, D) array, columns ordered by importance, e.g. principal
     components), their first d columns normalised onto the unit sphere, labels i.i.d. N(0, 1) (random
     labels), W0 i.i.d. N(0, 1) and the balanced v. Rows whose first d coordinates are all zero are
-    redrawn."""
+    never drawn.
+
+    Parameters
+    ----------
+    features : numpy.ndarray
+        (N, D) real inputs, columns by importance.
+    n, cells, realizations, seed, dtype
+        As in ``sphere_problems``.
+
+    Returns
+    -------
+    Problems
+    """
     F_ = torch.as_tensor(np.asarray(features), dtype=torch.float64)
-    N, D = F_.shape
+    D = F_.shape[1]
     Xs, ys, Ws, vs, rows = [], [], [], [], []
     for k, d in cells:
         if d > D:
