@@ -131,3 +131,9 @@ def test_profiles_and_devices_are_checked_in_one_place():
     assert chapter.validate_profile is validate_profile and chapter.PROFILES == PROFILES == ("quick", "paper")
     with pytest.raises(ValueError, match="valid devices: auto, cpu, cuda"):
         validate_device("gpu")
+
+
+def test_glue_all_glues_every_value_in_order(tmp_path):
+    ch = make(tmp_path)
+    ch.glue_all({"a": 1, "b": 2.5})
+    assert list(ch.results.values.items()) == [("a", 1), ("b", 2.5)]

@@ -143,9 +143,3 @@ def test_real_data_phase_on_principal_components(monkeypatch):
     real = ex.real_data_phase(["softplus"], [2, 3], 1, 20, 2.5e-3, seed=10, n=12, n_boot=5, threads=1)
     assert list(real.runs) == ["softplus"] and len(real.runs["softplus"].table) == 4
     assert real.lam_relu > 0
-
-
-def test_glue_all_hands_every_value_in_order():
-    seen = []
-    ex.glue_all(lambda k, v: seen.append((k, v)), {"a": 1, "b": 2.5})
-    assert seen == [("a", 1), ("b", 2.5)]

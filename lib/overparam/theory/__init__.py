@@ -1,4 +1,5 @@
-"""Each paper's bounds and constants as plain functions, one module per paper, named by its bibtex key.
+"""Each paper's bounds and constants as plain functions, one module (or package) per paper, named by its
+bibtex key.
 
 A chapter compares what a theorem asks for (a width, a step size, a number of steps) and what it promises
 (a rate, a radius) with what training does; the bounds live here, apart from the experiments, so that
