@@ -9,7 +9,7 @@ bounds), ``experiments`` (one module per chapter) and ``book`` (``Chapter``, che
 
 __version__ = "0.1.0"
 
-from .book import Chapter, plotting  # noqa: E402  (the objects every chapter touches)
-from .book.checks import at_least, at_most, band, within  # noqa: E402  (the verdict rules)
+from .book import Chapter, plotting
+from .book.checks import at_least, at_most, band, within
 
 __all__ = ["Chapter", "__version__", "at_least", "at_most", "band", "plotting", "within"]

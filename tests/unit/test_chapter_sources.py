@@ -48,7 +48,7 @@ def test_library_imports_fit_in_four_lines(path):
 @pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.stem)
 def test_theorem_boxes_carry_the_papers_numbers(path):
     titles = re.findall(r"^`{3,}\{prf:(?:theorem|lemma|corollary|definition|proposition)\}\s*(.*)$",
-                        path.read_text(), flags=re.M)
+                        path.read_text(), flags=re.MULTILINE)
     assert titles, f"{path.name}: no theorem box"
     unnumbered = [t for t in titles if not re.search(r"(Theorem|Lemma|Corollary|Definition|Proposition|"
                                                      r"Assumption|Fact|Claim|Section|eq\.)\s*[A-Z]?\d", t)]
