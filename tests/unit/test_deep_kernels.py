@@ -1,4 +1,6 @@
-"""overparam.deep_kernels against Monte Carlo, closed forms and empirical NTKs (torch.func)."""
+"""overparam.kernels.deep against its eager reference, Monte Carlo, closed forms and empirical NTKs
+(torch.func); the deep empirical NTK (measure.ntk.guo_empirical_ntk) and the stacked networks' activation
+and flip probe against their single-network counterparts."""
 
 import math
 
@@ -6,14 +8,18 @@ import pytest
 import torch
 from torch.func import jacrev, vmap
 
-from overparam.measure.ntk import guo_empirical_ntk
 from overparam.kernels.deep import (
+    _reference_infinite_width_ntk,
     infinite_width_ntk,
     kappa,
     kappa_dot,
     leaky_coefficients,
     nonlinearity_weight,
 )
+from overparam.measure.ntk import guo_empirical_ntk
+from overparam.measure.probes import activation_flips
+from overparam.nets import DeepEnsemble, activations
+from overparam.nets.deep_stack import stacked_leaky_relu
 
 ALPHAS = [-10.0, -2.0, -1.0, -0.5, 0.0, 0.05, 0.5, 0.9]
 
@@ -35,6 +41,66 @@ def test_coefficients_closed_form(alpha):
     assert torch.allclose(a * z + b * z.abs(), _act(z, alpha), atol=1e-14)
     assert a * a + b * b == pytest.approx(0.5)
     assert nonlinearity_weight(alpha) == pytest.approx(2 * b * b)
+
+
+def _rel(a, b):
+    return float((a - b).abs().max() / b.abs().max())
+
+
+def _mixed_inputs():
+    """Unit and non-unit norms, a zero row: the fused code factors the norms out, the reference does not."""
+    g = torch.Generator().manual_seed(12)
+    X = torch.randn(37, 6, generator=g, dtype=torch.float64) * torch.rand(37, 1, generator=g, dtype=torch.float64)
+    X[4] = 0.0
+    X[:10] /= X[:10].norm(dim=1, keepdim=True).clamp_min(1e-300)
+    return X
+
+
+@pytest.mark.parametrize("trained", ["all", "hidden"])
+@pytest.mark.parametrize("depth", [1, 2, 5])
+def test_fused_equals_eager_reference(trained, depth):
+    """The tiled in-place recursion equals the eager whole-matrix one to 1e-12 (NTK and NNGP), for tiles
+    that do and do not divide n."""
+    X = _mixed_inputs()
+    for alpha in [-3.0, -1.0, -0.5, 0.0, 0.5]:
+        ref = _reference_infinite_width_ntk(X, depth, alpha, trained, d_out=2, pin_diagonal=True)
+        for block in [None, 8]:
+            new = infinite_width_ntk(X, depth, alpha, trained, d_out=2, block=block)
+            for a, b in zip(new, ref):
+                assert _rel(a, b) <= 1e-12
+                assert torch.equal(a, a.T)
+            assert torch.equal(new[0][4], torch.zeros(37, dtype=torch.float64))
+
+
+def test_same_kernel_on_one_thread_and_several():
+    """The tiles are spread over torch.get_num_threads() Python threads; every tile is independent, so
+    the result is bitwise the same on one thread."""
+    X = _mixed_inputs()
+    threads = torch.get_num_threads()
+    many = infinite_width_ntk(X, 3, -0.5, "hidden", block=8)
+    try:
+        torch.set_num_threads(1)
+        one = infinite_width_ntk(X, 3, -0.5, "hidden", block=8)
+    finally:
+        torch.set_num_threads(threads)
+    assert all(torch.equal(a, b) for a, b in zip(many, one))
+
+
+def test_old_reference_differs_only_by_its_diagonal_rounding():
+    """The old code's diagonal correlation K_ii / sqrt(K_ii)^2 may round to 1 - 2^-53, where kappa_dot
+    (slope infinite at 1) moves by ~sqrt(2^-52): off the diagonal the kernels agree to 1e-12."""
+    X = _unit(40, 5, 13)
+    off = ~torch.eye(40, dtype=torch.bool)
+    for trained in ["all", "hidden"]:
+        new, old = infinite_width_ntk(X, 5, -0.5, trained)[0], _reference_infinite_width_ntk(X, 5, -0.5, trained)[0]
+        assert float(((new - old).abs() / old.abs())[off].max()) <= 1e-12
+        assert float(((new - old).abs() / old.abs()).max()) <= 1e-7
+
+
+def test_float32_inputs_give_the_float64_kernel():
+    X = _unit(20, 4, 14)
+    for a, b in zip(infinite_width_ntk(X.float(), 3, 0.0, "hidden"), infinite_width_ntk(X.float().double(), 3, 0.0, "hidden")):
+        assert a.dtype == torch.float64 and torch.equal(a, b)
 
 
 @pytest.mark.parametrize("alpha", [-2.0, -1.0, 0.0, 0.5])
@@ -138,6 +204,63 @@ def test_closed_form_empirical_ntk_equals_autograd(alpha):
     assert torch.allclose(guo_empirical_ntk(X, A, Ws, B, alpha), ref, atol=1e-10, rtol=1e-10)
 
 
+def test_closed_form_all_layers_trained_equals_autograd():
+    """trained="all": the A and B terms (df/dA = Delta_0 x^T, df/dB = h_L) added to the hidden ones."""
+    X = _unit(6, 4, 15)
+    A, Ws, B = _guo_params(12, 4, 2, 1)
+    alpha = -0.5
+
+    def forward(ps, x):
+        h = x @ ps["A"].T
+        for k in range(2):
+            h = _act(h @ ps[f"W{k}"].T, alpha)
+        return h @ ps["B"].T
+
+    params = {"A": A, "W0": Ws[0], "W1": Ws[1], "B": B}
+    ref = _jacrev_gram(params, forward, X)
+    assert torch.allclose(guo_empirical_ntk(X, A, Ws, B, alpha, trained="all"), ref, atol=1e-10, rtol=1e-10)
+
+
+def test_stacked_empirical_ntk_is_one_network_at_a_time():
+    X = _unit(5, 4, 16)
+    alphas = [-2.0, 0.0, 0.0, 0.4]
+    nets = [_guo_params(10, 4, 3, s) for s in range(4)]
+    A = torch.stack([n[0] for n in nets])
+    Ws = [torch.stack([n[1][ell] for n in nets]) for ell in range(3)]
+    B = torch.stack([n[2] for n in nets])
+    for trained in ["hidden", "all"]:
+        th = guo_empirical_ntk(X, A, Ws, B, alphas, trained=trained)
+        for k, (Ak, Wk, Bk) in enumerate(nets):
+            assert torch.equal(th[k], guo_empirical_ntk(X, Ak, Wk, Bk, alphas[k], trained=trained))
+    with pytest.raises(ValueError):
+        guo_empirical_ntk(X, A, Ws, B, alphas[:3])
+
+
+@pytest.mark.parametrize("dtype", [torch.float64, torch.float32])
+def test_stacked_activation_is_the_shared_one_bit_for_bit(dtype):
+    alphas = [-2.0, 0.05, 0.05, -1.0, 0.0, 0.3]
+    g = torch.randn(6, 7, 9, generator=torch.Generator().manual_seed(17), dtype=dtype)
+    g[0, 0, 0] = 0.0  # the kink: right derivative
+    sigma, dsigma = stacked_leaky_relu(alphas, dtype)
+    for k, a in enumerate(alphas):
+        s, ds = activations.get("leaky_relu", a)
+        assert torch.equal(sigma(g)[k], s(g[k])) and torch.equal(dsigma(g)[k], ds(g[k]))
+
+
+def test_ensemble_flip_fraction_is_the_probe_per_network():
+    X = _unit(8, 4, 18)
+    ens = DeepEnsemble.guo(4, 16, 3, [-1.0, 0.0, 0.5], seeds=[0, 1, 2])
+    pats = ens.activation_patterns(X)
+    probes = [activation_flips(ens.to_model(k), X) for k in range(3)]
+    with torch.no_grad():
+        for W in ens.W:
+            W.add_(0.3 * torch.randn(W.shape, generator=torch.Generator().manual_seed(19), dtype=W.dtype))
+    fl = ens.activation_flips(X, pats)
+    assert float(fl.min()) > 0
+    for k in range(3):
+        assert float(fl[k]) == pytest.approx(probes[k](ens.to_model(k)), abs=1e-15)
+
+
 @pytest.mark.parametrize("alpha", [-1.0, 0.0, -3.0])
 def test_empirical_ntk_converges_to_analytic_hidden(alpha):
     X = _unit(10, 5, 6)
@@ -177,7 +300,7 @@ def test_all_layers_trained_matches_ntk_parameterisation_network(alpha):
     ntk, nngp = infinite_width_ntk(X, depth, alpha, trained="all", w_std=w_std)
     forward = _nt_forward(depth, alpha, w_std)
 
-    def mc(m, reps):
+    def mc(m, reps, gram=True):
         errs, outs = [], []
         for s in range(reps):
             g = torch.Generator().manual_seed(100 + s)
@@ -185,8 +308,9 @@ def test_all_layers_trained_matches_ntk_parameterisation_network(alpha):
             for k in range(1, depth):
                 ps[f"W{k}"] = torch.randn(m, m, generator=g, dtype=torch.float64)
             ps["out"] = torch.randn(1, m, generator=g, dtype=torch.float64)
-            emp = _jacrev_gram(ps, forward, X)
-            errs.append(float((emp - ntk).norm() / ntk.norm()))
+            if gram:
+                emp = _jacrev_gram(ps, forward, X)
+                errs.append(float((emp - ntk).norm() / ntk.norm()))
             outs.append(forward(ps, X)[:, 0])
         return sum(errs) / reps, outs
 
@@ -194,7 +318,7 @@ def test_all_layers_trained_matches_ntk_parameterisation_network(alpha):
     e_big, _ = mc(768, 3)
     assert e_big < 0.1 and e_big < 0.5 * e_small
     # NNGP: E[f(x) f(x')] over random networks (exact in expectation up to O(1/m) at depth 2)
-    _, outs = mc(64, 400)
+    _, outs = mc(64, 400, gram=False)  # outputs only
     F = torch.stack(outs)
     cov = F.T @ F / F.shape[0]
     assert float((cov - nngp).norm() / nngp.norm()) < 0.15

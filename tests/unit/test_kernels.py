@@ -1,3 +1,8 @@
+"""Two-layer kernels: the closed-form Jacobian Gram, the generic empirical NTK and H-infinity.
+
+Every tensor is float64 explicitly (the library's default dtype is torch's float32).
+"""
+
 import math
 
 import pytest
@@ -7,9 +12,11 @@ from overparam import kernels
 from overparam.measure import ntk
 from overparam.nets import DeepFCNet, TwoLayerNet
 
+F64 = torch.float64
+
 
 def _unit(n, d, gen):
-    return torch.nn.functional.normalize(torch.randn(n, d, generator=gen), dim=1)
+    return torch.nn.functional.normalize(torch.randn(n, d, generator=gen, dtype=F64), dim=1)
 
 
 @pytest.mark.parametrize("activation", ["relu", "softplus"])
@@ -45,14 +52,14 @@ def test_finite_width_gram_converges_to_h_infinity(gen):
     m = 200_000
     H = ntk.two_layer_gram(TwoLayerNet(8, m, generator=gen), X)
     assert float((H - H_inf).abs().max()) < 5 / math.sqrt(m)
-    assert torch.allclose(torch.diag(H_inf), torch.full((15,), 0.5))
+    assert torch.allclose(torch.diag(H_inf), torch.full((15,), 0.5, dtype=H_inf.dtype))
 
 
 def test_h_infinity_closed_form_by_quadrature_in_2d():
     # In 2-D the expectation over w is an integral over the angle of w: check it by brute force.
-    th = torch.tensor([0.0, 0.7, 2.0, 3.0])
+    th = torch.tensor([0.0, 0.7, 2.0, 3.0], dtype=F64)
     X = torch.stack([torch.cos(th), torch.sin(th)], 1)
-    phi = torch.linspace(0, 2 * math.pi, 200_001)[:-1]
+    phi = torch.linspace(0, 2 * math.pi, 200_001, dtype=F64)[:-1]
     Wdir = torch.stack([torch.cos(phi), torch.sin(phi)], 1)
     act = (X @ Wdir.T >= 0).double()
     brute = (X @ X.T) * (act @ act.T) / phi.numel()
@@ -60,8 +67,8 @@ def test_h_infinity_closed_form_by_quadrature_in_2d():
 
 
 def test_gram_min_eigenvalue(gen):
-    A = torch.randn(6, 6, generator=gen)
-    G = A @ A.T + 0.1 * torch.eye(6)
+    A = torch.randn(6, 6, generator=gen, dtype=F64)
+    G = A @ A.T + 0.1 * torch.eye(6, dtype=F64)
     assert math.isclose(kernels.gram_min_eigenvalue(G), float(torch.linalg.eigvalsh(G)[0]), rel_tol=1e-12)
     assert kernels.gram_min_eigenvalue(G.float()) > 0
 

@@ -2,23 +2,21 @@
 
 ``empirical_ntk_gram`` works for any ``nn.Module`` (torch.func jacrev or a per-sample loop, chunked so
 memory stays bounded); ``two_layer_gram`` is the closed form for Du et al.'s two-layer ReLU network;
-``deep_hidden_ntk`` is the closed form of the deep network's NTK restricted to its hidden layers, for
-weights given as plain tensors (the stacked ensemble's or a ``DeepFCNet``'s).
+``guo_empirical_ntk`` is the closed form for Guo et al.'s deep leaky-ReLU network, for weights given as
+plain tensors (one network's or K stacked ones: ``nets.deep_stack.DeepEnsemble.ntk`` calls it). The
+infinite-width limits are in ``overparam.kernels``.
 """
 
 from __future__ import annotations
 
-import math
+from collections.abc import Sequence
 
 import torch
 from torch.func import functional_call, jacrev, vmap
 
-# The deep (any depth, any leaky slope) infinite-width kernels live in their own module; this is the
-# one place a reader looks for "a kernel", so it is re-exported here.
-from ..kernels.deep import _as_f64, _check_alpha
+from ..nets.deep_stack import stacked_leaky_relu
 
-__all__ = ["model_jacobian", "empirical_ntk_gram", "two_layer_gram", "guo_empirical_ntk"]
-
+__all__ = ["empirical_ntk_gram", "guo_empirical_ntk", "model_jacobian", "two_layer_gram"]
 
 
 def _split(model):
@@ -38,10 +36,22 @@ def _scalar_fn(model, params, buffers):
 
 
 def model_jacobian(model: torch.nn.Module, X: torch.Tensor, method: str = "jacrev") -> torch.Tensor:
-    """Jacobian of the outputs f(x_i) with respect to all trained parameters, shape (n, P).
+    """Jacobian of the outputs f(x_i) with respect to all trained parameters.
 
-    method="jacrev": torch.func.vmap over jacrev (one batched reverse pass);
-    method="loop": one backward pass per sample (the slow obvious reference).
+    Parameters
+    ----------
+    model : torch.nn.Module
+        A scalar-output model; its parameters with ``requires_grad`` are the trained ones.
+    X : torch.Tensor
+        (n, p) inputs.
+    method : {"jacrev", "loop"}
+        "jacrev": torch.func.vmap over jacrev (one batched reverse pass); "loop": one backward pass
+        per sample (the slow obvious reference).
+
+    Returns
+    -------
+    torch.Tensor
+        (n, P) Jacobian in the model's dtype, the parameters flattened in ``named_parameters`` order.
     """
     params, buffers = _split(model)
     if method == "jacrev":
@@ -66,11 +76,29 @@ def empirical_ntk_gram(
     chunk_size: int = 64,
     max_elements: int = 2**26,
 ) -> torch.Tensor:
-    """G_ij = <df(x_i)/dtheta, df(x_j)/dtheta> over the trained parameters theta, float64, (n, n).
+    """The empirical NTK Gram G_ij = <df(x_i)/dtheta, df(x_j)/dtheta> over the trained parameters.
 
     Memory stays bounded: when the whole (n, P) Jacobian has more than ``max_elements`` entries the
     Gram is accumulated block by block from Jacobians of ``chunk_size`` rows, recomputing the column
     blocks instead of storing them.
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+        A scalar-output model.
+    X : torch.Tensor
+        (n, p) inputs.
+    method : {"jacrev", "loop"}
+        How each Jacobian block is computed (``model_jacobian``).
+    chunk_size : int
+        Rows per Jacobian block when chunking.
+    max_elements : int
+        Largest (n x P) Jacobian held whole.
+
+    Returns
+    -------
+    torch.Tensor
+        (n, n) float64 Gram.
     """
     n = X.shape[0]
     n_params = sum(p.numel() for p in model.parameters() if p.requires_grad)
@@ -93,11 +121,24 @@ def empirical_ntk_gram(
     return G
 
 
-def two_layer_gram(model, X: torch.Tensor) -> torch.Tensor:
+def two_layer_gram(model: torch.nn.Module, X: torch.Tensor) -> torch.Tensor:
     """Closed-form Jacobian Gram of ``TwoLayerNet`` (input weights trained), any activation.
 
-    df(x_i)/dw_r = v_r sigma'(w_r^T x_i) x_i, hence G = (X X^T) ∘ (S S^T) with S_ir = v_r sigma'(w_r^T x_i).
-    This is an (n, m) computation instead of an (n, m d) Jacobian.
+    df(x_i)/dw_r = v_r sigma'(w_r^T x_i) x_i, hence G = (X X^T) ∘ (S S^T) with S_ir = v_r sigma'(w_r^T x_i)
+    (Du et al. 2019, Section 3, the Gram H(t)). This is an (n, m) computation instead of an (n, m d)
+    Jacobian.
+
+    Parameters
+    ----------
+    model : overparam.nets.TwoLayerNet
+        The network (its W trained, v fixed).
+    X : torch.Tensor
+        (n, d) inputs.
+
+    Returns
+    -------
+    torch.Tensor
+        (n, n) float64 Gram.
     """
     X64 = X.to(torch.float64)
     with torch.no_grad():
@@ -115,40 +156,86 @@ def two_layer_gram(model, X: torch.Tensor) -> torch.Tensor:
     return (X64 @ X64.T) * SS
 
 
+def guo_empirical_ntk(
+    X: torch.Tensor,
+    A: torch.Tensor,
+    weights: Sequence[torch.Tensor],
+    B: torch.Tensor,
+    alpha: float | Sequence[float],
+    *,
+    trained: str = "hidden",
+    dtype: torch.dtype | None = torch.float64,
+) -> torch.Tensor:
+    """Exact empirical NTK Gram of Guo et al.'s network, one network or K stacked ones, scalar output.
 
-def guo_empirical_ntk(X, A: torch.Tensor, weights, B: torch.Tensor, alpha: float) -> torch.Tensor:
-    """Exact empirical NTK Gram of the papers' network (only the hidden W_l trained), scalar output.
+    The gradient of the output with respect to W_l is rank one (Guo, Li & Lerman 2024, Appendix B.1:
+    the gradient is D_{i,l} Back_{i,l+1}^T h_{i,l-1}^T), so with Delta_l the (n, m) back-propagated
+    rows, Delta_L = B * sigma~'(G_L) and Delta_{l-1} = (Delta_l W_l) * sigma~'(G_{l-1}),
 
-    Uses the rank-one structure of each layer's Jacobian: df/dW_l = delta_l h_{l-1}^T, so
-    Theta = sum_l (H_{l-1} H_{l-1}^T) * (Delta_l Delta_l^T), with Delta_L = B * sigma~'(G_L) and
-    Delta_{l-1} = (Delta_l W_l) * sigma~'(G_{l-1}). Cost O(L (n m^2 + n^2 m)) instead of O(n^2 L m^2).
-    A is (m, p), weights a list of (m, m), B is (1, m). Returns (n, n) float64 (not divided by m).
+        Theta = sum_l (H_{l-1} H_{l-1}^T) * (Delta_l Delta_l^T)
+                [+ H_L H_L^T (B) + (X X^T) * (Delta_0 Delta_0^T) (A), Delta_0 = Delta_1 W_1, if "all"].
+
+    Cost O(L (n m^2 + n^2 m)) instead of the O(n^2 L m^2) of contracting Jacobians.
+    ``nets.deep_stack.DeepEnsemble.ntk`` is this function on its stacked weights.
+
+    Parameters
+    ----------
+    X : torch.Tensor
+        (n, p) inputs, or (K, n, p) one set per network.
+    A : torch.Tensor
+        (m, p) input layer, or (K, m, p) stacked.
+    weights : sequence of torch.Tensor
+        The L hidden layers W_l, each (m, m) or (K, m, m).
+    B : torch.Tensor
+        (1, m) read-out, or (K, 1, m).
+    alpha : float or sequence of float
+        The leaky ReLU slope (< 1), or one per network when stacked.
+    trained : {"hidden", "all"}
+        "hidden": only W_1..W_L (Guo et al.'s theory); "all": A and B too.
+    dtype : torch.dtype or None
+        Computation and result dtype (default float64); None keeps the weights' dtype.
+
+    Returns
+    -------
+    torch.Tensor
+        (n, n) Gram, or (K, n, n) when ``A`` is stacked; not divided by m, exactly symmetric.
     """
-    alpha = _check_alpha(alpha)
-    if B.shape[0] != 1:
-        raise ValueError("guo_empirical_ntk handles a scalar output (B of shape (1, m))")
-    X = _as_f64(X).to(A.device)
-    s = 1.0 / math.sqrt(1.0 + alpha * alpha)
-    A, B = A.to(torch.float64), B.to(torch.float64)
-    Ws = [W.detach().to(torch.float64) for W in weights]
-    h = X @ A.T
-    Hs, Gs = [h], []
-    for W in Ws:
-        g = h @ W.T
-        Gs.append(g)
-        h = torch.where(g >= 0, g, alpha * g) * s
-        Hs.append(h)
+    if trained not in ("hidden", "all"):
+        raise ValueError(f"trained must be 'hidden' or 'all'; got {trained!r}")
+    stacked = A.ndim == 3
+    if not stacked:
+        A, weights, B = A[None], [W[None] for W in weights], B[None]
+    alphas = torch.as_tensor(alpha, dtype=torch.float64).reshape(-1).tolist()
+    alphas = alphas * A.shape[0] if len(alphas) == 1 else alphas
+    if len(alphas) != A.shape[0]:
+        raise ValueError(f"need one alpha per network: {A.shape[0]} networks, {len(alphas)} slopes")
+    if B.shape[-2] != 1:
+        raise ValueError("guo_empirical_ntk handles a scalar output (B of shape (1, m) or (K, 1, m))")
+    dtype = A.dtype if dtype is None else dtype
+    A, B = A.detach().to(dtype), B.detach().to(dtype)
+    Ws = [W.detach().to(dtype) for W in weights]
+    X = torch.as_tensor(X).to(device=A.device, dtype=dtype)
+    sigma, dsigma = stacked_leaky_relu(alphas, dtype, A.device)
+    bt = lambda M: M.transpose(-1, -2)
 
-    def dact(g):
-        return torch.where(g >= 0, torch.full_like(g, s), torch.full_like(g, alpha * s))
-
-    delta = B * dact(Gs[-1])  # (n, m)
-    theta = torch.zeros(X.shape[0], X.shape[0], dtype=torch.float64, device=X.device)
-    for ell in range(len(Ws), 0, -1):
-        H = Hs[ell - 1]
-        theta += (H @ H.T) * (delta @ delta.T)
-        if ell > 1:
-            delta = (delta @ Ws[ell - 1]) * dact(Gs[ell - 2])
-    return 0.5 * (theta + theta.T)
-
-
+    with torch.no_grad():
+        h = torch.matmul(X, bt(A))  # (K, n, m)
+        Hs, Gs = [h], []
+        for W in Ws:
+            g = torch.bmm(h, bt(W))
+            Gs.append(g)
+            h = sigma(g)
+            Hs.append(h)
+        theta = torch.bmm(h, bt(h)) if trained == "all" else h.new_zeros(h.shape[0], h.shape[1], h.shape[1])
+        delta = B * dsigma(Gs[-1])  # (K, n, m)
+        for ell in range(len(Ws), 0, -1):
+            H = Hs[ell - 1]
+            theta = theta + torch.bmm(H, bt(H)) * torch.bmm(delta, bt(delta))
+            if ell > 1:
+                delta = torch.bmm(delta, Ws[ell - 1]) * dsigma(Gs[ell - 2])
+            elif trained == "all":
+                delta = torch.bmm(delta, Ws[0])
+                Xk = X if X.ndim == 3 else X.expand(A.shape[0], *X.shape)
+                theta = theta + torch.bmm(Xk, bt(Xk)) * torch.bmm(delta, bt(delta))
+        theta = 0.5 * (theta + bt(theta))
+    return theta if stacked else theta[0]
