@@ -13,11 +13,11 @@ scaling is written once and every experiment, trainer and test builds the same o
 * ``sequence``: Guo et al.'s Transformer, CNN and LSTM classifiers.
 """
 
-from . import activations, deep_stack, feedforward, sequence, two_layer
+from . import activations, deep_ntk, deep_stack, feedforward, sequence, two_layer
 from .activations import ACTIVATIONS, activation_pair, get, leaky_relu_scaled, relu, softplus
 from .deep_stack import DeepEnsemble
 from .feedforward import DeepFCNet, TwoLayerNet, check_size
 from .sequence import LeakyHead, LSTMClassifier, PatchTransformer, Table7CNN
 from .two_layer import TwoLayerModule, output_weights
 
-__all__ = ["ACTIVATIONS", "DeepEnsemble", "DeepFCNet", "LSTMClassifier", "LeakyHead", "PatchTransformer", "Table7CNN", "TwoLayerModule", "TwoLayerNet", "activation_pair", "activations", "check_size", "deep_stack", "feedforward", "get", "leaky_relu_scaled", "output_weights", "relu", "sequence", "softplus", "two_layer"]
+__all__ = ["ACTIVATIONS", "DeepEnsemble", "DeepFCNet", "LSTMClassifier", "LeakyHead", "PatchTransformer", "Table7CNN", "TwoLayerModule", "TwoLayerNet", "activation_pair", "activations", "check_size", "deep_ntk", "deep_stack", "feedforward", "get", "leaky_relu_scaled", "output_weights", "relu", "sequence", "softplus", "two_layer"]

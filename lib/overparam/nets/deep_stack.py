@@ -330,7 +330,7 @@ class DeepEnsemble:
     def ntk(self, X: torch.Tensor) -> torch.Tensor:
         """Exact empirical NTK Grams of the trained parameters, one per network (scalar output).
 
-        Computed by ``measure.ntk.guo_empirical_ntk`` in the ensemble's dtype: Theta = sum_l
+        Computed by ``nets.deep_ntk.guo_empirical_ntk`` in the ensemble's dtype: Theta = sum_l
         (H_{l-1} H_{l-1}^T) * (Delta_l Delta_l^T), plus the A and B terms when ``trained="all"``.
 
         Parameters
@@ -343,7 +343,9 @@ class DeepEnsemble:
         torch.Tensor
             (K, n, n) Grams (not divided by m).
         """
-        from ..measure.ntk import guo_empirical_ntk  # measure builds on nets: imported at call time
+        from .deep_ntk import (
+            guo_empirical_ntk,  # deep_ntk builds on this module: imported at call time
+        )
 
         if self.B.shape[1] != 1:
             raise ValueError("ntk() handles scalar outputs")

@@ -135,7 +135,7 @@ class ProbeRecorder:
         self.ens, self.probes, self.X = ens, tuple(probes), probe_X
         self.state0 = ens.state()
         self.W0 = [w.detach().clone() for w in ens.parameters()]
-        self.signs0 = [g >= 0 for g in ens.preactivations(probe_X)] if "flips" in probes else None
+        self.signs0 = ens.activation_patterns(probe_X) if "flips" in probes else None
         self.ntk0 = ens.ntk(probe_X) if "ntk" in probes else None
 
     @torch.no_grad()
@@ -155,9 +155,7 @@ class ProbeRecorder:
                               for ell in range(ens.depth)])
             out["spectral"] = sp.max(0).values
         if "flips" in self.probes:
-            gs = ens.preactivations(self.X)
-            dt = ens.A.dtype
-            out["flips"] = sum(((g >= 0) != s0).to(dt).mean((1, 2)) for g, s0 in zip(gs, self.signs0)) / len(gs)
+            out["flips"] = ens.activation_flips(self.X, self.signs0)
         if "ntk" in self.probes:
             th = ens.ntk(self.X)
             out["ntk_drift"] = torch.linalg.matrix_norm(th - self.ntk0) / torch.linalg.matrix_norm(self.ntk0)
