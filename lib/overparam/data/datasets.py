@@ -1,7 +1,8 @@
-"""The papers' real data sets at their protocols: MNIST, Fashion-MNIST, CIFAR-10, California housing, IMDB.
+"""The papers' real data sets at their protocols: CIFAR-10, California housing, IMDB.
 
 Each loader reads the original files from the cache (``overparam.data.cache``), subsamples with a seeded
-generator and normalises as the paper did. Tested on small fixture files in ``data/fixtures``.
+generator and normalises as the paper did. Tested on small fixture files in ``data/fixtures``. MNIST and
+Fashion-MNIST are in ``overparam.data.mnist`` (one loader, the normalisation a named parameter).
 """
 
 from __future__ import annotations
@@ -13,9 +14,10 @@ from collections import Counter
 
 import numpy as np
 
-from .cache import SOURCES, _cached, _need, _read_idx, data_root
+from .cache import _cached, _need, data_root
+from .mnist import normalize_pixels
 
-__all__ = ["load_fmnist", "load_mnist", "load_cifar10", "CALIFORNIA_NUMERIC", "CALIFORNIA_TARGET", "CALIFORNIA_OCEAN", "load_california_housing", "load_imdb"]
+__all__ = ["CALIFORNIA_NUMERIC", "CALIFORNIA_OCEAN", "CALIFORNIA_TARGET", "load_california_housing", "load_cifar10", "load_imdb"]
 
 
 def _split(n_total: int, n_train: int, rng: np.random.Generator):
@@ -23,49 +25,6 @@ def _split(n_total: int, n_train: int, rng: np.random.Generator):
         raise ValueError(f"asked for {n_train} training samples but only {n_total} are available")
     perm = rng.permutation(n_total)
     return perm[:n_train], perm[n_train:]
-
-
-def _idx_dataset(name, root, n_train, n_test, seed, test_split, download, use_cache, mean, std):
-    root = data_root(root)
-    files = [_need(name, f, root, download) for f in SOURCES[name]["files"]]
-
-    def build():
-        Xtr = _read_idx(files[0]).reshape(-1, 28 * 28)
-        ytr = _read_idx(files[1]).astype(np.int64)
-        Xte = _read_idx(files[2]).reshape(-1, 28 * 28)
-        yte = _read_idx(files[3]).astype(np.int64)
-        return {"Xtr": Xtr, "ytr": ytr, "Xte": Xte, "yte": yte}
-
-    raw = _cached(root, name, {"v": 1, "files": [str(f) for f in files]}, build, use_cache)
-    rng = np.random.default_rng(seed)
-    tr, rest = _split(raw["Xtr"].shape[0], n_train, rng)
-    X, y = raw["Xtr"][tr], raw["ytr"][tr]
-    if test_split == "rest":
-        Xt, yt = raw["Xtr"][rest], raw["ytr"][rest]
-    elif test_split == "official":
-        Xt, yt = raw["Xte"], raw["yte"]
-    else:
-        raise ValueError("test_split must be 'rest' (the rest of the training split) or 'official'")
-    if n_test is not None:
-        keep = rng.permutation(Xt.shape[0])[:n_test]
-        Xt, yt = Xt[keep], yt[keep]
-    norm = lambda A: ((A.astype(np.float32) / 255.0 - mean) / std).astype(np.float32)  # noqa: E731
-    return norm(X), y, norm(Xt), yt
-
-
-def load_fmnist(n_train: int = 3000, n_test: int | None = None, *, seed: int = 0, test_split: str = "rest",
-                root=None, download: bool = True, use_cache: bool = True):
-    """Fashion-MNIST as in Section 5.2: n_train random training images, "the rest" for testing
-    (``test_split="rest"``; "official" uses the 10k test set), flattened to 784, normalised with mean
-    0.5 / std 0.5. Returns float32 X (n, 784), int64 labels, X_test, labels_test."""
-    return _idx_dataset("fashion-mnist", root, n_train, n_test, seed, test_split, download, use_cache, 0.5, 0.5)
-
-
-def load_mnist(n_train: int = 2100, n_test: int | None = None, *, seed: int = 0, test_split: str = "rest",
-               root=None, download: bool = True, use_cache: bool = True, mean: float = 0.5, std: float = 0.5):
-    """MNIST as in Figure 3 (2,100 training images, mean/std 0.5; the Transformer of Figure 4 uses
-    mean 0.1307 / std 0.3081). Same return convention as ``load_fmnist``."""
-    return _idx_dataset("mnist", root, n_train, n_test, seed, test_split, download, use_cache, mean, std)
 
 
 def load_cifar10(n_train: int = 2560, n_test: int = 2560, *, seed: int = 0, root=None,
@@ -102,8 +61,8 @@ def load_cifar10(n_train: int = 2560, n_test: int = 2560, *, seed: int = 0, root
     rng = np.random.default_rng(seed)
     tr, _ = _split(raw["Xtr"].shape[0], n_train, rng)
     te, _ = _split(raw["Xte"].shape[0], n_test, rng)
-    norm = lambda A: ((A.astype(np.float32) / 255.0 - 0.5) / 0.5).astype(np.float32)  # noqa: E731
-    return norm(raw["Xtr"][tr]), raw["ytr"][tr], norm(raw["Xte"][te]), raw["yte"][te]
+    return (normalize_pixels(raw["Xtr"][tr], "half"), raw["ytr"][tr], normalize_pixels(raw["Xte"][te], "half"),
+            raw["yte"][te])
 
 
 CALIFORNIA_NUMERIC = ["longitude", "latitude", "housing_median_age", "total_rooms", "total_bedrooms",

@@ -2,7 +2,7 @@
 ending in the paper's leaky head Linear -> LeakyReLU(alpha) -> Multiplier(1/sqrt(1+alpha^2)) -> Linear,
 plus a small minibatch-SGD loop that records train and test loss per epoch.
 
-Table 5 (captioned "IMDB" in the paper but it is the MNIST model, notes G28): positional embedding
+Table 5 (captioned "IMDB" in the paper, but its 49 tokens of 4x4 patches make it the MNIST model): positional embedding
 (49, 64) (28x28 images cut into 4x4 patches, no class token, so the encoder output is mean-pooled),
 Transformer encoder with dim 64, 8 heads of dimension 64, 6 layers, MLP dim 8192; head Linear(64, 8192)
 -> leaky -> Linear(8192, 10); NLL loss on log-softmax outputs. The activation inside the encoder's MLP
@@ -18,7 +18,7 @@ from torch import nn
 
 from .activations import leaky_relu_scaled
 
-__all__ = ["LeakyHead", "PatchTransformer", "LSTMClassifier", "Table7CNN"]
+__all__ = ["LSTMClassifier", "LeakyHead", "PatchTransformer", "Table7CNN"]
 
 
 
@@ -52,7 +52,7 @@ class _Block(nn.Module):
     def forward(self, x):
         B, T, _ = x.shape
         q, k, v = self.qkv(self.norm1(x)).chunk(3, dim=-1)
-        split = lambda t: t.reshape(B, T, self.heads, self.dim_head).transpose(1, 2)  # noqa: E731
+        split = lambda t: t.reshape(B, T, self.heads, self.dim_head).transpose(1, 2)
         att = torch.nn.functional.scaled_dot_product_attention(split(q), split(k), split(v))
         x = x + self.drop(self.proj(att.transpose(1, 2).reshape(B, T, -1)))
         return x + self.drop(self.fc2(self.act(self.fc1(self.norm2(x)))))
@@ -77,7 +77,7 @@ class PatchTransformer(nn.Module):
         if encoder_activation == "gelu":
             act = nn.GELU()
         elif encoder_activation == "leaky":
-            act = lambda z: leaky_relu_scaled(z, self.alpha)  # noqa: E731
+            act = lambda z: leaky_relu_scaled(z, self.alpha)
         else:
             raise ValueError("encoder_activation must be 'gelu' or 'leaky'")
         self.blocks = nn.ModuleList(_Block(dim, heads, dim_head, mlp_dim, act, dropout) for _ in range(layers))
@@ -124,7 +124,7 @@ class _Leaky(nn.Module):
 
 class Table7CNN(nn.Module):
     """Table 7's CIFAR-10 network (Figure 1, right): 4 x [conv3-512, leaky, multiplier] with 2x2 max
-    pooling after the 2nd and 4th, flatten (512*8*8 = 32,768: so padding 1, notes G29), Linear(32768, 512),
+    pooling after the 2nd and 4th, flatten (512*8*8 = 32,768, Table 7's "(32,768, 512)": so padding 1), Linear(32768, 512),
     leaky, Linear(512, 10); returns log-probabilities. ``channels`` scales the width for small runs."""
 
     def __init__(self, alpha: float = 0.0, *, channels: int = 512, hidden: int = 512, n_classes: int = 10,
