@@ -135,7 +135,7 @@ def test_random_features_spectrum_and_grid():
 def test_real_data_phase_on_principal_components(monkeypatch):
     # a small stand-in for the 5,000 MNIST images (the real loader is tested in test_data)
     images = np.random.default_rng(0).random((200, 30)) * np.linspace(1, 0.1, 30)
-    monkeypatch.setattr(real_data, "load_mnist_subset", lambda seed, sphere: (images, None))
+    monkeypatch.setattr(real_data, "load_mnist", lambda *a, **kw: (images, None, None, None))
     pcs = ex.mnist_principal_components(4, seed=0)
     assert pcs.shape == (200, 4)
     np.testing.assert_allclose(pcs.T @ pcs, np.diag(np.diag(pcs.T @ pcs)), atol=1e-9)  # orthogonal components

@@ -28,7 +28,7 @@ from .guo2024 import (
     synthetic_labels,
     to_mode,
 )
-from .mnist import NORMALIZATIONS, load_fmnist, load_mnist, load_mnist_subset, normalize_pixels
+from .mnist import NORMALIZATIONS, load_fmnist, load_mnist, normalize_pixels
 from .sphere import lift, min_separation, near_duplicate_sphere, normalize_rows, sphere_points
 
 __all__ = [
@@ -54,7 +54,6 @@ __all__ = [
     "load_fmnist",
     "load_imdb",
     "load_mnist",
-    "load_mnist_subset",
     "min_separation",
     "mnist",
     "near_duplicate_sphere",

@@ -14,7 +14,7 @@ import numpy as np
 from .cache import SOURCES, _cached, _need, _read_idx, data_root
 from .sphere import normalize_rows
 
-__all__ = ["NORMALIZATIONS", "SOURCES_MNIST", "load_fmnist", "load_mnist", "load_mnist_subset", "normalize_pixels"]
+__all__ = ["NORMALIZATIONS", "SOURCES_MNIST", "load_fmnist", "load_mnist", "normalize_pixels"]
 
 #: Pixel normalisations by protocol: what each does to the raw bytes p in 0..255.
 NORMALIZATIONS = {
@@ -185,26 +185,3 @@ def load_fmnist(n_train: int = 3000, n_test: int | None = None, *, normalization
     raw = _idx_arrays("fashion-mnist", root, download, use_cache)
     return _load(raw, n_train, n_test, normalization=normalization, seed=seed, classes=None,
                  test_split=test_split, dtype=dtype)
-
-
-def load_mnist_subset(n: int | None = None, seed: int = 0, classes=None, sphere: bool = True):
-    """The bundled MNIST subset as (X, labels) in float64: ``load_mnist(source="bundled")`` kept under its old name.
-
-    Parameters
-    ----------
-    n : int, optional
-        Images drawn with ``seed``; None takes all 5,000 (shuffled).
-    seed : int
-        Seed of the draw.
-    classes : sequence of int, optional
-        Keep only these digits.
-    sphere : bool
-        True: ``normalization="centered_sphere"``; False: ``"pixels"``.
-
-    Returns
-    -------
-    X, y : ndarray
-    """
-    X, y, _, _ = load_mnist(n, 0, source="bundled", normalization="centered_sphere" if sphere else "pixels",
-                            seed=seed, classes=classes, dtype=np.float64)
-    return X, y

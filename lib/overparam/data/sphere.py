@@ -10,7 +10,7 @@ import math
 
 import numpy as np
 
-__all__ = ["normalize_rows", "min_separation", "sphere_points", "lift", "near_duplicate_sphere"]
+__all__ = ["lift", "min_separation", "near_duplicate_sphere", "normalize_rows", "sphere_points"]
 
 
 

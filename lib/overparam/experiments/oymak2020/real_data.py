@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from ...data import load_mnist_subset
+from ...data import load_mnist
 from ...kernels.two_layer import lambda_x
 from ...runtime import derive_seed
 from ...train import feature_problems
@@ -38,7 +38,7 @@ def mnist_principal_components(components: int, *, seed: int) -> np.ndarray:
     -------
     numpy.ndarray, shape (5000, components)
     """
-    X, _ = load_mnist_subset(seed=seed, sphere=False)
+    X = load_mnist(None, 0, source="bundled", normalization="pixels", seed=seed, dtype=np.float64)[0]
     X = X - X.mean(0)
     _, _, Vt = np.linalg.svd(X, full_matrices=False)
     return X @ Vt[:components].T
