@@ -15,16 +15,9 @@ from collections import Counter
 import numpy as np
 
 from .cache import _cached, _need, data_root
-from .mnist import normalize_pixels
+from .mnist import _split, normalize_pixels
 
 __all__ = ["CALIFORNIA_NUMERIC", "CALIFORNIA_OCEAN", "CALIFORNIA_TARGET", "load_california_housing", "load_cifar10", "load_imdb"]
-
-
-def _split(n_total: int, n_train: int, rng: np.random.Generator):
-    if n_train > n_total:
-        raise ValueError(f"asked for {n_train} training samples but only {n_total} are available")
-    perm = rng.permutation(n_total)
-    return perm[:n_train], perm[n_train:]
 
 
 def load_cifar10(n_train: int = 2560, n_test: int = 2560, *, seed: int = 0, root=None,
