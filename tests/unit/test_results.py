@@ -3,7 +3,16 @@ import json
 import numpy as np
 import pytest
 
-from overparam.book.checks import as_conditions, at_least, at_most, band, holds, within
+from overparam.book.checks import (
+    as_conditions,
+    at_least,
+    at_most,
+    band,
+    decide,
+    exceeds,
+    holds,
+    within,
+)
 from overparam.book.results import KINDS, Results, atomic_write_text, load_results, to_jsonable
 
 
@@ -16,7 +25,7 @@ def test_round_trip_and_strict_json(tmp_path):
     assert back["checks"]["a"] == {"title": "t", "kind": "claim", "source": None, "measured": 0.5,
                                    "predicted": [1.0, None], "verdict": "pass",
                                    "conditions": {"value": {"rule": "at_most", "value": 0.5, "bound": 1.0}},
-                                   "reason": "because: 0.5 ≤ 1"}
+                                   "reason": "because: 0.5 ≤ 1", "post_hoc": None}
     assert back["checks"]["b"]["verdict"] == "fail" and back["checks"]["b"]["measured"] is None
     assert back["config"]["n"] == 5
     json.loads(path.read_text())  # strict JSON: no NaN literals
@@ -172,3 +181,22 @@ def test_record_layout_and_meta_holds_the_chapter(tmp_path):
     back = load_results(r.save(tmp_path / "r.json"))
     assert list(back) == ["meta", "config", "checks", "figures", "tables", "values"]
     assert back["meta"] == {"chapter": "demo", "seed": 0} and back["values"] == {"x": None}
+
+
+@pytest.mark.parametrize("interval,outcome", [((0.01, 0.05), "pass"), ((-0.05, -0.01), "fail"),
+                                              ((-0.01, 0.05), "inconclusive"), ((0.0, 0.05), "inconclusive")])
+def test_exceeds_decides_only_beyond_its_uncertainty(interval, outcome):
+    cond = exceeds(0.02, 0.0, interval=interval)
+    assert cond.decide() == outcome and decide(json.loads(json.dumps(cond.as_dict()))) == outcome
+    assert cond.holds() is (outcome == "pass")
+
+
+def test_a_check_is_inconclusive_only_when_nothing_fails():
+    r = Results("demo")
+    undecided = exceeds(0.02, 0.0, interval=(-0.01, 0.05))
+    assert r.check("a", {"margin": undecided, "ok": at_most(1, 2)}, title="t")["verdict"] == "inconclusive"
+    assert r.check("b", {"margin": undecided, "bad": at_most(3, 2)}, title="t")["verdict"] == "fail"
+    e = r.check("c", exceeds(0.02, 0.0, interval=(0.01, 0.05)), title="t", post_hoc="band widened after the run")
+    assert e["verdict"] == "pass" and e["post_hoc"] == "band widened after the run"
+    with pytest.raises(ValueError, match="finite interval"):
+        exceeds(0.02, 0.0, interval=(0.05, 0.01))

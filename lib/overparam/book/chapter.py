@@ -55,7 +55,14 @@ def _show_verdict(title: str, entry: dict) -> None:
         print(text)
         return
     mark = {"pass": "✅ **PASS**", "fail": "❌ **FAIL**", "inconclusive": "❔ **INCONCLUSIVE**"}[entry["verdict"]]
-    display(Markdown(f"{mark} — *{title}*: {entry['reason']}"))
+    lines = [f"{mark} — *{title}*: {entry['reason']}"]
+    # the kind and the paper's words beside the verdict (the verdict rules 1 and 2), and a rule chosen
+    # after seeing the result marked as such (rule 5)
+    if entry.get("source"):
+        lines.append(f"<br>*{entry['kind']}* · {entry['source']}")
+    if entry.get("post_hoc"):
+        lines.append(f"<br>⚠️ *rule set after seeing the result:* {entry['post_hoc']}")
+    display(Markdown("".join(lines)))
 
 
 class Chapter:
@@ -352,18 +359,33 @@ class Chapter:
         self.results.tables.append(f"tables/{name}.csv")
         return df
 
+    def verdict_counts(self) -> pd.DataFrame:
+        """How many checks of each kind ended in each verdict, for the chapter's header and summary.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Rows: the kinds present; columns: pass, fail, inconclusive; a ``total`` row and column.
+        """
+        rows = pd.DataFrame([{"kind": c["kind"], "verdict": c["verdict"]} for c in self.results.checks.values()],
+                            columns=["kind", "verdict"])
+        table = pd.crosstab(rows["kind"], rows["verdict"], margins=True, margins_name="total")
+        order = [v for v in ("pass", "fail", "inconclusive") if v in table.columns] + ["total"]
+        return table.reindex(columns=order, fill_value=0)
+
     def summary_table(self) -> pd.DataFrame:
         """Every check recorded so far, for the chapter's closing summary.
 
         Returns
         -------
         pandas.DataFrame
-            Indexed by check key, with ``claim`` (the title), ``kind``, ``measured``, ``predicted``,
-            ``verdict`` and ``why`` (the reason).
+            Indexed by check key, with ``claim`` (the title), ``kind``, ``source`` (the paper's words),
+            ``measured``, ``predicted``, ``verdict`` and ``why`` (the reason).
         """
         rows = [
-            {"check": k, "claim": c["title"], "kind": c["kind"], "measured": c["measured"],
-             "predicted": c["predicted"], "verdict": c["verdict"], "why": c["reason"]}
+            {"check": k, "claim": c["title"], "kind": c["kind"], "source": c.get("source") or "",
+             "measured": c["measured"], "predicted": c["predicted"], "verdict": c["verdict"],
+             "why": c["reason"]}
             for k, c in self.results.checks.items()
         ]
         return pd.DataFrame(rows).set_index("check")

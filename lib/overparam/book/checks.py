@@ -6,13 +6,17 @@ the tolerance fixed in advance::
     ch.check("gram_converges", within(fit.slope, -0.5, 0.1, interval=(fit.lo, fit.hi)), title=...)
     ch.check("gd_rate", {"rate": at_most(fit.hi, rho), "envelope": at_most(worst_ratio, 1 + 1e-9)}, ...)
 
-The check passes when every condition holds. Each condition is written to ``results.json`` with its
+The check passes when every condition holds and fails when one fails. ``exceeds`` is the one rule with a
+third outcome: an ordering or a sign measured with noise is decided only when its whole confidence
+interval lies on one side of the bound, and is otherwise *inconclusive at this scale*; a check with an
+inconclusive condition and no failing one is inconclusive. Each condition is written to ``results.json`` with its
 rule, the measured value and the tolerance, so a test (or a reader of the JSON) can re-decide the
 verdict from the numbers alone, and a test that asserts a value against its tolerance can fail when the
 number moves. A value that is not finite (JSON ``null``) never satisfies a condition.
 
 Rules: ``within`` (|value - target| <= tol), ``band`` (lo <= value <= hi), ``at_most`` (value <= bound),
-``at_least`` (value >= bound).
+``at_least`` (value >= bound), ``exceeds`` (the interval of value lies above bound: pass; below: fail;
+across it: inconclusive).
 """
 
 from __future__ import annotations
@@ -22,9 +26,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["RULES", "Condition", "as_conditions", "at_least", "at_most", "band", "holds", "within"]
+__all__ = ["RULES", "Condition", "as_conditions", "at_least", "at_most", "band", "decide", "exceeds", "holds",
+           "within"]
 
-RULES = ("within", "band", "at_most", "at_least")
+RULES = ("within", "band", "at_most", "at_least", "exceeds")
 
 
 def _num(x: Any) -> float | None:
@@ -69,6 +74,15 @@ class Condition:
         """
         return holds(self.as_dict())
 
+    def decide(self) -> str:
+        """The condition's outcome: "pass", "fail" or, for ``exceeds`` only, "inconclusive".
+
+        Returns
+        -------
+        str
+        """
+        return decide(self.as_dict())
+
     def as_dict(self) -> dict[str, Any]:
         """The JSON form written to ``results.json``.
 
@@ -98,8 +112,11 @@ class Condition:
             text = f"{v} in [{p['lo']:.4g}, {p['hi']:.4g}]"
         elif self.rule == "at_most":
             text = f"{v} ≤ {p['bound']:.4g}"
-        else:
+        elif self.rule == "at_least":
             text = f"{v} ≥ {p['bound']:.4g}"
+        else:
+            outcome = {"pass": "above", "fail": "below", "inconclusive": "not decided against"}[self.decide()]
+            text = f"{v} > {p['bound']:.4g}, its interval {outcome} the bound"
         if self.interval is not None:
             text += f" (95% CI [{self.interval[0]:.4g}, {self.interval[1]:.4g}])"
         return text
@@ -114,7 +131,8 @@ class Condition:
         """
         p = self.params
         return {"within": lambda: p["target"], "band": lambda: [p["lo"], p["hi"]],
-                "at_most": lambda: f"≤ {p['bound']:.4g}", "at_least": lambda: f"≥ {p['bound']:.4g}"}[self.rule]()
+                "at_most": lambda: f"≤ {p['bound']:.4g}", "at_least": lambda: f"≥ {p['bound']:.4g}",
+                "exceeds": lambda: f"> {p['bound']:.4g}"}[self.rule]()
 
 
 def _finite_param(name: str, x: Any) -> float:
@@ -229,6 +247,58 @@ def at_least(value: Any, bound: float, *, interval: tuple[float, float] | None =
     return Condition("at_least", _num(value), {"bound": _finite_param("bound", bound)}, interval)
 
 
+def exceeds(value: Any, bound: float, *, interval: tuple[float, float]) -> Condition:
+    """value > bound, decided against the value's uncertainty (an ordering, an argmin's margin, a sign).
+
+    Passes when the whole interval lies above ``bound``, fails when it lies wholly below, and is
+    inconclusive when it straddles the bound: the measurement cannot tell at this scale. For "A beats
+    B" pass the margin A - B (paired over seeds) and bound 0.
+
+    Parameters
+    ----------
+    value : float
+        The estimate (e.g. the mean margin over seeds).
+    bound : float
+        What the claim says the value exceeds.
+    interval : (float, float)
+        A confidence interval of ``value`` (a paired bootstrap or a t-interval over at least 5 seeds).
+
+    Returns
+    -------
+    Condition
+    """
+    lo, hi = _num(interval[0]), _num(interval[1])
+    if lo is None or hi is None or lo > hi:
+        raise ValueError(f"exceeds needs a finite interval lo <= hi, got {interval!r}")
+    return Condition("exceeds", _num(value), {"bound": _finite_param("bound", bound)}, (lo, hi))
+
+
+def decide(cond: Mapping[str, Any]) -> str:
+    """The outcome of a condition from its JSON form: "pass", "fail" or "inconclusive".
+
+    Parameters
+    ----------
+    cond : mapping
+        ``{"rule": ..., "value": ..., <tolerance keys>}`` (``interval`` for ``exceeds``).
+
+    Returns
+    -------
+    str
+        "inconclusive" only for ``exceeds`` with an interval across its bound; a value that is not
+        finite fails.
+    """
+    if cond["rule"] != "exceeds":
+        return "pass" if holds(cond) else "fail"
+    if cond.get("value") is None:
+        return "fail"
+    lo, hi = cond["interval"]
+    if lo > cond["bound"]:
+        return "pass"
+    if hi < cond["bound"]:
+        return "fail"
+    return "inconclusive"
+
+
 def holds(cond: Mapping[str, Any]) -> bool:
     """Decide a condition from its JSON form (what ``Condition.as_dict`` wrote).
 
@@ -259,6 +329,8 @@ def holds(cond: Mapping[str, Any]) -> bool:
         return v <= cond["bound"]
     if rule == "at_least":
         return v >= cond["bound"]
+    if rule == "exceeds":
+        return decide(cond) == "pass"
     raise ValueError(f"unknown rule {rule!r}; valid: {', '.join(RULES)}")
 
 
@@ -285,5 +357,5 @@ def as_conditions(conditions: Condition | Mapping[str, Condition]) -> dict[str, 
         return {"value": conditions}
     if isinstance(conditions, Mapping) and conditions and all(isinstance(c, Condition) for c in conditions.values()):
         return dict(conditions)
-    raise TypeError("a check needs a Condition (within, band, at_most, at_least) or a non-empty mapping "
+    raise TypeError("a check needs a Condition (within, band, at_most, at_least, exceeds) or a non-empty mapping "
                     f"name -> Condition, got {conditions!r}")

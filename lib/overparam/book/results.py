@@ -83,6 +83,13 @@ def atomic_write_text(path: str | Path, text: str) -> None:
         raise
 
 
+def _verdict(outcomes: list[str]) -> str:
+    """A check fails when one condition fails; else it is inconclusive when one is undecided."""
+    if "fail" in outcomes:
+        return "fail"
+    return "inconclusive" if "inconclusive" in outcomes else "pass"
+
+
 class Results:
     """What one chapter run measured: the content of its ``results.json``.
 
@@ -125,6 +132,7 @@ class Results:
         measured: Any = None,
         predicted: Any = None,
         reason: str | None = None,
+        post_hoc: str | None = None,
         **extra: Any,
     ) -> dict:
         """Record one theorem-level check, decided by its conditions.
@@ -147,6 +155,9 @@ class Results:
             Shown in the summary; default to the first condition's value and what its rule expects.
         reason : str, optional
             A sentence that comes before the conditions in words.
+        post_hoc : str, optional
+            Set when the rule or its tolerance was chosen or changed after the result was seen: what
+            changed and why. Recorded and shown beside the verdict (the verdict rules, rule 5).
         **extra
             Further numbers to keep with the check (JSON-able).
 
@@ -154,8 +165,9 @@ class Results:
         -------
         dict
             The stored entry: ``title``, ``kind``, ``source``, ``measured``, ``predicted``,
-            ``conditions`` (each condition's JSON form), ``verdict`` ("pass" when every condition
-            holds, else "fail"), ``reason`` and the ``extra`` numbers.
+            ``conditions`` (each condition's JSON form), ``verdict`` ("fail" when a condition fails,
+            else "inconclusive" when one is undecided, else "pass"), ``reason``, ``post_hoc`` and the
+            ``extra`` numbers.
 
         Raises
         ------
@@ -180,8 +192,9 @@ class Results:
             "measured": to_jsonable(first.value if measured is None else measured),
             "predicted": to_jsonable(first.predicted() if predicted is None else predicted),
             "conditions": {name: to_jsonable(c.as_dict()) for name, c in conds.items()},
-            "verdict": "pass" if all(c.holds() for c in conds.values()) else "fail",
+            "verdict": _verdict([c.decide() for c in conds.values()]),
             "reason": f"{reason}: {words}" if reason else words,
+            "post_hoc": post_hoc,
             **to_jsonable(extra),
         }
         self.checks[key] = entry
