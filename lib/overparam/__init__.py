@@ -12,4 +12,4 @@ __version__ = "0.1.0"
 from .book import Chapter, plotting
 from .book.checks import at_least, at_most, band, within
 
-__all__ = ["Chapter", "__version__", "at_least", "at_most", "band", "plotting", "within"]
+__all__ = ["Chapter", "__version__", "at_least", "at_most", "band", "exceeds", "plotting", "within"]
