@@ -10,6 +10,6 @@ bounds), ``experiments`` (one module per chapter) and ``book`` (``Chapter``, che
 __version__ = "0.1.0"
 
 from .book import Chapter, plotting
-from .book.checks import at_least, at_most, band, within
+from .book.checks import at_least, at_most, band, exceeds, within
 
 __all__ = ["Chapter", "__version__", "at_least", "at_most", "band", "exceeds", "plotting", "within"]
