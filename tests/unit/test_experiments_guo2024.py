@@ -10,8 +10,9 @@ import torch
 from overparam.experiments import guo2024 as ex
 from overparam.kernels.deep import stable_eta
 from overparam.nets import DeepEnsemble
+from overparam.runtime import derive_seed
 from overparam.theory import guo2024 as th
-from overparam.train.deep_ensemble import train_ensemble
+from overparam.train.deep_ensemble import run_grid, train_ensemble
 
 
 @pytest.fixture(scope="module")
@@ -26,6 +27,18 @@ def test_ranking_margin_decides_the_argmin():
     r = ex.ranking({-2.0: 0.05, -1.0: 0.1, 0.0: 0.2})
     assert r.argmin == -2.0 and r.margin == pytest.approx(-0.05)
     assert "α=-1: 0.1000" in r.text()
+
+
+def test_paired_lead_and_its_interval():
+    t = pd.DataFrame({-2.0: [0.3, 0.5, 0.4], -1.0: [0.1, 0.2, 0.3], 0.0: [0.2, 0.6, 0.35]})
+    lead = ex.paired_lead(t, -1.0)
+    assert np.allclose(lead.per_seed, [0.1, 0.3, 0.05]) and lead.mean == pytest.approx(0.15) and lead.wins == 3
+    half = 4.302652729911275 * np.std([0.1, 0.3, 0.05], ddof=1) / math.sqrt(3)  # t_{0.975, 2}
+    assert lead.interval == pytest.approx((0.15 - half, 0.15 + half))
+    neg = ex.paired_lead(t, [-2.0, -1.0], [0.0])  # min over the worse minus max over the better, per seed
+    assert np.allclose(neg.per_seed, [-0.1, 0.1, -0.05])
+    one = ex.paired_lead(t.iloc[:1], -1.0)
+    assert one.lo == -math.inf and one.hi == math.inf  # one seed decides nothing
 
 
 def test_algorithm_3_is_the_plain_batch_sum():
@@ -89,23 +102,31 @@ def test_figure2_and_sgd_share_the_gd_run(sets):
     assert s.c_gamma == pytest.approx(1.0 * rate[0.0])  # eq. (17) with C0 = 1 anchors the curve at alpha = 0
     assert np.allclose(f2.table["1-gamma_theory [synthetic, lift]"], s.c_gamma * th.r(np.array(alphas)))
     assert f2.notch("synthetic, lift", at=0.0, neighbours=(-1.0, 0.5)) == pytest.approx(rate[0.0] / min(rate[-1.0], rate[0.5]))
-    # SGD with b >= n is GD: the same initialisation and step give Figure 2's rates exactly
-    sgd = ex.sgd_batches(d, alphas=alphas, batches=[5, 10, 20], eta=s.eta, steps=100, record_every=10, seed=7,
-                         t1=10, t2=100)
-    full = sgd.table[sgd.table.b == 20].set_index("alpha").rate
-    assert np.allclose(full.values, rate.values, rtol=1e-6)
-    p = sgd.pivot[alphas].values
-    assert sgd.order_margin == pytest.approx(float((p[:, :-1] - p[:, 1:]).min()))
-    assert len(sgd.fits) == 3 and sgd.curves.b.nunique() == 3
+    # SGD with b >= n is GD: with the window of epochs (10, 100) = steps (10, 100) at b = n, the first
+    # initialisation and the same step give plain GD's rates exactly
+    T = lambda a: torch.as_tensor(np.asarray(a), dtype=torch.float32)
+    log, _ = run_grid(T(d.X), T(d.y), alphas, [derive_seed(7, "init", 0)], width=d.width, depth=d.depth, eta=s.eta,
+                      steps=100, loss="sum", record_every=10)
+    L = log.loss[log.steps]
+    sgd = ex.sgd_batches(d, alphas=alphas, batches=[5, 10, 20], eta=s.eta, epochs=(10, 100), n_seeds=2, seed=7)
+    full = sgd.table[(sgd.table.b == 20) & (sgd.table.seed == derive_seed(7, "init", 0))].set_index("alpha").rate
+    assert np.allclose(full.values, 1 - (L[-1] / L[1]) ** (1 / 90), rtol=1e-6)
+    # matched epochs: the run at b = 5 lasts 100 epochs = 400 steps
+    assert sgd.curves[sgd.curves.b == 5].step.max() == 400 and sgd.curves[sgd.curves.b == 5].epoch.max() == 100
+    per = [float(np.diff(g.pivot(index="b", columns="alpha", values="rate")[alphas].to_numpy() * -1, axis=1).min())
+           for _, g in sgd.table.groupby("seed", sort=False)]
+    assert np.allclose(sgd.order_lead().per_seed, per)
+    assert len(sgd.fits) == 3 and sgd.curves.b.nunique() == 3 and sgd.window == (10, 100)
 
 
 def test_lazy_training_records_the_probes():
-    lazy = ex.lazy_training(n=10, widths=[16, 32, 64], depth=2, steps=20, eta_frac=0.5, seed=0, progress=False)
+    lazy = ex.lazy_training(n=10, widths=[16, 32, 64], depth=2, steps=20, eta_frac=0.5, n_seeds=2, seed=0,
+                            progress=False)
     t = lazy.table
-    assert len(t) == 9 and (t.spectral > 0).all() and (t.spectral <= t.distance + 1e-6).all()  # ||.||_2 <= ||.||_F
+    assert len(t) == 18 and (t.spectral > 0).all() and (t.spectral <= t.distance + 1e-6).all()  # ||.||_2 <= ||.||_F
     assert list(lazy.widest.index) == [-1.0, 0.0, 0.5]
-    w = lazy.widest.spectral.values
-    assert lazy.order_margin == pytest.approx(min(w[1] - w[0], w[2] - w[1]))
+    w = t[t.m == 64].pivot(index="seed", columns="alpha", values="spectral")[[-1.0, 0.0, 0.5]].to_numpy()
+    assert np.allclose(lazy.order_lead().per_seed, np.diff(w, axis=1).min(axis=1))
     assert lazy.mean_slope("flips") == pytest.approx(np.mean(lazy.slopes("flips")))
 
 
@@ -117,6 +138,8 @@ def test_table1_synthetic_summary_and_bound():
     fin = runs.frame[runs.frame.step == 40].groupby("alpha").train_mse.mean()
     assert np.allclose(summ.final["mean"], fin)
     assert summ.split_margin() == pytest.approx(fin[[0.0, 0.01, 0.05]].min() - fin[[-2.0, -1.0]].max())
+    last = runs.frame[runs.frame.step == 40].pivot(index="seed", columns="alpha", values="train_mse")
+    assert np.allclose(summ.lead(-1.0).per_seed, last.drop(columns=-1.0).min(axis=1) - last[-1.0])
     with pytest.raises(ValueError, match="early step"):
         ex.final_and_early(runs.frame, "train_mse", "test_mse", 11)
     gen = ex.generalization_bound(runs, alphas=ex.ALPHAS_T1, t_early=10, width=16, depth=2)
@@ -125,6 +148,11 @@ def test_table1_synthetic_summary_and_bound():
                                        loss0=th.initial_loss_bound(20, 16), gamma=g)
     assert gen.table.loc[-1.0, "total"] == pytest.approx(terms["total"])
     assert gen.ratio == pytest.approx(float((gen.table.total / gen.table.measured_test_mse).min()))
+    # eq. (17)'s calibration replaces Theorem 3.1's gamma by 1 - C_gamma r(alpha)
+    cal = ex.generalization_bound(runs, alphas=ex.ALPHAS_T1, t_early=10, width=16, depth=2, c_gamma=1e-2)
+    terms = th.generalization_terms_gd(-1.0, 10, n=20, L=2, m=16, delta=runs.delta, tau=0.1,
+                                       loss0=th.initial_loss_bound(20, 16), gamma=1 - 2e-2)
+    assert cal.table.loc[-1.0, "total"] == pytest.approx(terms["total"]) and cal.contraction_relu == pytest.approx(1e-2)
     table = ex.table1({"synthetic": ("synthetic", summ), "cifar10": ("CIFAR-10: not run", None)})
     assert table.loc[("final training error", "synthetic"), "α=-1 paper"] == "0.022 ± 0.002"
     assert table.loc[("both", "CIFAR-10: not run")].isna().all()
@@ -139,13 +167,15 @@ def test_classification_runs_figure5_and_figure3_reuse():
     assert sorted(runs.frame.step.unique()) == [0, 1, 2] and np.isfinite(runs.frame.train_ce).all()
     assert ex.figure3_mnist(runs, n=None) is runs  # the quick profile's Figure 3 is Figure 1's run
     f5 = ex.figure5(runs, alphas=[-1.0, 0.0], widths=[8, 16], depths=[1, 2], depth_width=16, epochs=2, batch=8,
-                    lr_frac=1.0, seed=0)
-    wp = f5.by_width
-    assert f5.monotone_margin == pytest.approx(float((wp.iloc[0] - wp.iloc[1]).min()))
-    assert (f5.minus_one_margin > 0) == bool((f5.best_per_width == -1.0).all())
-    # Figure 5's run at Figure 1's width and depth is Figure 1's first seed's run
+                    lr=runs.lr, n_seeds=2, seed=1)
+    assert f5.lr == runs.lr and f5.widths.seed.nunique() == 2 and f5.depths.seed.nunique() == 1
+    w = f5.widths[f5.widths.alpha == 0.0].pivot(index="seed", columns="m", values="train_ce")
+    assert np.allclose(f5.width_drop(0.0).per_seed, w[8] - w[16])
+    t = f5.widths[f5.widths.m == 8].pivot(index="seed", columns="alpha", values="train_ce")
+    assert np.allclose(f5.minus_one_lead(8).per_seed, t[0.0] - t[-1.0])
+    # one lr for every width: Figure 5's run at Figure 1's width, depth and seed root is Figure 1's run
     again = ex.figure5(runs, alphas=[-1.0, 0.0], widths=[16], depths=[1], depth_width=16, epochs=2, batch=8,
-                       lr_frac=1.0, seed=0)
+                       lr=runs.lr, n_seeds=1, seed=0)
     last = runs.frame[runs.frame.step == 2].set_index("alpha").train_ce
     assert np.allclose(again.widths.set_index("alpha").train_ce[last.index], last, rtol=1e-6)
 
@@ -156,9 +186,9 @@ def test_initial_ce_on_raw_pixels_is_far_from_ln10():
 
 
 def test_figure6_standardises_the_labels(sets):
-    df = ex.figure6({"lift": sets["synthetic, lift"]}, alphas=[-1.0, 0.0], steps=20, exp_lambda=0.1, eta_scale=0.1,
-                    eta_frac=0.5, record_every=10, seed=0)
-    assert set(df.data) == {"lift"} and sorted(df.step.unique()) == [0, 10, 20]
+    df = ex.figure6({"lift": sets["synthetic, lift"]}, alphas=[-1.0, 0.0], steps=20, exp_lambda=0.1, eta_scale=10.0,
+                    eta_frac=0.5, record_every=10, n_seeds=2, seed=0)
+    assert set(df.data) == {"lift"} and sorted(df.step.unique()) == [0, 10, 20] and df.seed.nunique() == 2
     start = df[df.step == 0].train_mse
     d = sets["synthetic, lift"]
     assert (start < 10).all() and d.y.var() > 1.5  # the raw labels would start far higher
@@ -168,11 +198,11 @@ def test_figure6_standardises_the_labels(sets):
 def test_figure4_is_reproducible():
     vit = {"dim": 8, "heads": 2, "dim_head": 4, "layers": 1, "mlp_dim": 8, "head_hidden": 16, "n": 20, "n_test": 10,
            "epochs": 1, "lr": 0.01, "momentum": 0.0, "batch": 5}
-    a = ex.figure4(alphas=[-1.0, 0.0], vit=vit, seed=3)
-    b = ex.figure4(alphas=[-1.0, 0.0], vit=vit, seed=3)
+    a = ex.figure4(alphas=[-1.0, 0.0], vit=vit, n_seeds=2, seed=3)
+    b = ex.figure4(alphas=[-1.0, 0.0], vit=vit, n_seeds=2, seed=3)
     pd.testing.assert_frame_equal(a, b)
-    assert list(a.model.unique()) == ["Transformer"] and len(a) == 4
-    start = a[a.step == 0].set_index("alpha").train_nll
+    assert list(a.model.unique()) == ["Transformer"] and len(a) == 8 and a.seed.nunique() == 2
+    start = a[(a.step == 0) & (a.seed == 0)].set_index("alpha").train_nll
     assert start[-1.0] != start[0.0]  # one initialisation, but the head's slope differs
 
 

@@ -136,14 +136,20 @@ def figure2_loglog(f2, *, reference: str = "synthetic, lift"):
 def sgd_batch(sgd, *, show_alpha: float = 0.0):
     """Theorem 3.2: the SGD rate against the batch size b, and the loss curves of one slope."""
     fig, axes = plt.subplots(1, 2, figsize=(12, 4), layout="constrained")
-    for i, (a, g) in enumerate(sgd.table.groupby("alpha", sort=False)):
+    mean = sgd.table.groupby(["alpha", "b"], sort=False).rate.mean().reset_index()
+    for i, (a, g) in enumerate(mean.groupby("alpha", sort=False)):
         power_law(axes[0], g.b, g.rate, sgd.fits[a], label=_label(a), color=PALETTE[i])
-    axes[0].set(xlabel="batch size $b$", ylabel=r"$1-\hat\gamma$ per step", title=r"SGD (Algorithm 3): rate against $b$")
+    e1, e2 = sgd.window
+    axes[0].set(xlabel="batch size $b$", ylabel=r"$1-\hat\gamma$ per step (mean over seeds)",
+                title=fr"SGD (Algorithm 3): rate between epochs {e1:g} and {e2:g}, against $b$")
     axes[0].legend(fontsize=7)
-    for b, g in sgd.curves[sgd.curves.alpha == show_alpha].groupby("b"):
-        axes[1].semilogy(g.step, g.loss, label=f"b = {b}")
-    axes[1].set(xlabel="step $t$", ylabel=r"full training loss $\mathcal{L}(W^{(t)})$",
-                title=fr"$\alpha={show_alpha:g}$ under SGD")
+    c = sgd.curves[(sgd.curves.alpha == show_alpha) & (sgd.curves.seed == sgd.curves.seed.iloc[0])]
+    for b, g in c.groupby("b"):
+        axes[1].semilogy(g.epoch, g.loss, label=f"b = {b}")
+    for e in sgd.window:
+        axes[1].axvline(e, color="0.6", lw=0.8, ls=":")
+    axes[1].set(xlabel="epoch (steps × b / n)", ylabel=r"full training loss $\mathcal{L}(W^{(t)})$",
+                title=fr"$\alpha={show_alpha:g}$ under SGD (one seed)")
     axes[1].legend()
     return fig, sgd.table
 
@@ -155,7 +161,7 @@ def lazy_training(lazy):
               ("flips", "fraction of flipped signs", "activation-pattern changes"),
               ("ntk_drift", r"$\|\Theta_T-\Theta_0\|_F/\|\Theta_0\|_F$", "NTK drift during training")]
     for ax, (q, ylabel, title) in zip(axes, panels):
-        for i, (a, g) in enumerate(lazy.table.groupby("alpha", sort=False)):
+        for i, (a, g) in enumerate(lazy.mean_table.groupby("alpha", sort=False)):
             power_law(ax, g.m, g[q], lazy.fits[(q, a)], label=_label(a), color=PALETTE[i],
                       ref_slope=-0.5 if i == 0 else None)
         ax.set(xlabel="width $m$", ylabel=ylabel, title=title)
@@ -230,10 +236,11 @@ def figure4(frame: pd.DataFrame, *, subtitle: str = ""):
     fig, axes = plt.subplots(2, len(models), figsize=(6 * len(models), 8), squeeze=False, layout="constrained")
     for j, mdl in enumerate(models):
         word = "NLL" if mdl == "Transformer" else "binary cross-entropy"
-        for i, (a, h) in enumerate(frame[frame.model == mdl].groupby("alpha", sort=False)):
+        mean = frame[frame.model == mdl].groupby(["alpha", "step"], sort=False)[["train_nll", "test_nll"]].mean()
+        for i, (a, h) in enumerate(mean.reset_index().groupby("alpha", sort=False)):
             axes[0, j].plot(h.step, h.train_nll, "o-", color=PALETTE[i], label=_label(a))
             axes[1, j].plot(h.step, h.test_nll, "o-", color=PALETTE[i], label=_label(a))
-        axes[0, j].set(title=f"{mdl}: training loss", ylabel=word)
+        axes[0, j].set(title=f"{mdl}: training loss (mean over seeds)", ylabel=word)
         axes[1, j].set(title=f"{mdl}: test loss", xlabel="epoch", ylabel=word)
         axes[0, j].legend(fontsize=7)
     fig.suptitle("Figure 4 rebuilt" + (f" ({subtitle})" if subtitle else ""))

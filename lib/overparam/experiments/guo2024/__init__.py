@@ -19,7 +19,7 @@ the NTK against r), ``rates`` (Theorem 3.1 / Figure 2, Theorem 3.2), ``lazy`` (L
 
 from __future__ import annotations
 
-from ._common import ALGORITHM_3, Ranking, ranking
+from ._common import ALGORITHM_3, Lead, Ranking, paired_lead, ranking
 from .activation import (
     ActivationFamily,
     activation_family,
@@ -55,10 +55,10 @@ from .symmetry import Duality, Evenness, duality, evenness
 
 __all__ = [
     "ALGORITHM_3", "ALPHAS_T1", "SIZES", "ActivationFamily", "ClassRuns", "Duality", "EmpiricalNTK", "Evenness",
-    "Figure2", "Figure5", "GeneralizationBound", "KernelSpectrum", "LazyTraining", "Ranking", "RateData",
+    "Figure2", "Figure5", "GeneralizationBound", "KernelSpectrum", "LazyTraining", "Lead", "Ranking", "RateData",
     "SGDRates", "Summary", "SyntheticRuns", "activation_family", "cifar_runs", "classification_runs", "duality",
     "evenness", "figure2", "figure2_datasets", "figure3_mnist", "figure4", "figure5", "figure6",
     "final_and_early", "generalization_bound", "initial_ce_raw_pixels", "lazy_training", "ntk_empirical",
-    "ntk_lambda_min", "ranking", "sgd_batches", "slope_grid", "synthetic_separation", "table1",
+    "ntk_lambda_min", "paired_lead", "ranking", "sgd_batches", "slope_grid", "synthetic_separation", "table1",
     "table1_synthetic", "width_conditions",
 ]

