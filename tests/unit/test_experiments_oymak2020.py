@@ -66,7 +66,9 @@ def test_lambda_study_and_requirements():
     t = lam.table
     assert list(t.index) == ["softplus", "relu"]
     assert lam.lam("relu") == pytest.approx(float(torch.linalg.eigvalsh(relu_expected_gram(lam.X))[0]))
-    assert (t["MC agreement"] <= 1).all()  # Monte Carlo within its error of the exact value
+    assert (t["MC z-score"].abs() <= 4).all()  # Monte Carlo within 4 standard errors of the exact value
+    # Lemma 6.4, a proved inequality evaluated exactly: lambda(X) >= mu^2 sigma_min^2(X * X)
+    assert (t["λ(X) exact"] >= t["Lemma 6.4 bound μ²σ²min(X*X)"] * (1 - 1e-9)).all()
     assert (t["λ(X) exact"] <= t["upper bound E[φ'(g)²] (6.16)"]).all()  # lambda_min <= the diagonal
     req = ex.requirements_vs_practice(lam, {"softplus": 20.0, "relu": 40.0})
     assert req.loc["Cor 2.2, smooth on the sphere (√(kd) ≥ n, constant 1)", "parameters kd required"] == 12**2
@@ -82,6 +84,7 @@ def test_separation_pair_block_is_the_closed_form():
     np.testing.assert_allclose(t.lam_pair_relu, 0.5 - rho * (np.pi - np.arccos(rho)) / (2 * np.pi), rtol=1e-6)
     assert (t.lam_relu <= t.lam_pair_relu * (1 + 1e-9)).all()  # interlacing
     assert sep.min_ratio_I1 == pytest.approx(float((t.lam_relu / (t.delta_X / (100 * 8**2))).min()))
+    assert sep.min_ratio_I1 >= 1  # Theorem I.1, proved and evaluated exactly: lambda_ReLU(X) >= delta / (100 n^2)
 
 
 def test_iterations_to_eps_and_a_censored_run():
@@ -90,6 +93,8 @@ def test_iterations_to_eps_and_a_censored_run():
     assert len(t) == 4 and set(t.variant) == {"theorem step", "fixed step"}
     assert t.groupby("d").k.first().to_dict() == {3: 16, 6: 8}  # k = round(4 n / d)
     np.testing.assert_allclose(t["iterations x d/n"], t.iterations * t.d / t.n)
+    assert rate.levels == 2 and rate.runs == 2
+    assert rate.c_max == pytest.approx(min(math.sqrt(16 * 3) * 3 / 144, math.sqrt(8 * 6) * 6 / 144))
     short = ex.iterations_to_eps([(12, 3), (12, 6)], 4, ["relu"], 1, 1e-2, 0.15, 1, seed=4)
     assert short.censored == 4 and math.isnan(short.slope_fit.slope)  # no run reaches eps in one step
 
@@ -122,6 +127,10 @@ def test_random_features_spectrum_and_grid():
     rf = ex.random_features_spectrum(10, [3], [5, 10, 40, 80], 2, seed=8)
     assert (rf.k_mid, rf.k_max) == (40, 80)
     assert not rf.below_n.full_rank.any()  # Phi is n x k: rank <= k < n
+    assert (rf.below_n["sigma_min/sigma_max"] == 0).all() and rf.at_or_above_n.full_rank.all()
+    assert rf.min_rank_margin > 1 and len(rf.singular) == 0
+    # Theorem 3.2 / Lemma H.2, proved and evaluated exactly: lambda~(X) >= gamma^2 sigma_min^2(X * X)
+    assert (rf.kernel["lambda~"] >= rf.kernel["bound gamma^2 sigma2"] * (1 - 1e-9)).all()
     np.testing.assert_allclose(rf.kernel["Thm 3.2 width (C = 1)"], math.log(10) ** 2 * 10 / rf.kernel["lambda~"])
     ls = ex.random_features_grid(10, [2, 3], [5, 9, 10, 12], 2, 2.5e-3, seed=9)
     assert len(ls.table) == 2 * 2 * 2 * 4
@@ -130,6 +139,13 @@ def test_random_features_spectrum_and_grid():
     sub = ls.table[ls.table.activation == "relu"]
     assert c["success_below_n"] == int(((sub.k < 10) & sub.success).sum())
     assert ls.p_lucky == pytest.approx(2 * 2.5e-3 * math.sqrt(10) / math.sqrt(2 * math.pi))
+    assert c["fits_at_n_minus_1"] == 2 * 2 and c["lucky_allowance"] == ls.lucky_allowance(4)
+    assert ls.lucky_allowance(0) == 0 and ls.lucky_allowance(18) <= ls.lucky_allowance(1000)
+    # the SVD solve interpolates at every k >= n, except ReLU at d = 2: on a circle relu(w.x) has no odd
+    # harmonic above the first, so Phi is truly rank-deficient there (the chapter's grid starts at d = 4)
+    above = ls.table[ls.table.k >= 10]
+    assert above[(above.d == 3) | (above.activation == "softplus")].success.all()
+    assert not above[(above.d == 2) & (above.activation == "relu")].full_rank.any()
 
 
 def test_real_data_phase_on_principal_components(monkeypatch):

@@ -1,5 +1,6 @@
 """overparam.random_features: Sigma~(X) closed form and quadrature against Monte Carlo, the near-duplicate
-sampler, the rank fact for Phi Phi^T and the minimum-norm random-features fit."""
+sampler, the rank fact for Phi (judged on its singular values) and the minimum-norm random-features fit
+solved on Phi by SVD."""
 
 import math
 
@@ -94,11 +95,11 @@ def test_rank_fact_and_interpolation(activation):
     g = torch.Generator().manual_seed(8)
     for k in (5, 20, 39):
         f = rft.random_features_fit(X, y, k, activation, g)
-        assert not f.full_rank and abs(f.lam_min) <= f.floor  # rank <= k < n: numerical zero
+        assert not f.full_rank and f.lam_min == 0 and f.sigma_ratio == 0  # rank <= k < n: no n-th singular value
         assert f.rel_residual > 1e-3                            # cannot interpolate n generic labels
     for k in (40, 60, 400):
         f = rft.random_features_fit(X, y, k, activation, g)
-        assert f.full_rank and f.lam_min_over_k > 0
+        assert f.full_rank and f.lam_min_over_k > 0 and f.sigma_ratio > f.rank_tol == max(n, k) * np.finfo(float).eps
         assert f.rel_residual < 1e-6                            # the minimum-norm solution interpolates
 
 
@@ -120,3 +121,26 @@ def test_lambda_min_over_k_approaches_lambda_tilde():
     vals = [rft.random_features_fit(X, torch.ones(20, dtype=torch.float64), 40_000, "relu", g).lam_min_over_k
             for _ in range(3)]
     assert abs(np.median(vals) / lt - 1) < 0.1
+
+
+def test_square_softplus_features_fit_where_the_gram_matrix_is_singular():
+    # softplus at small d is close to a low-degree polynomial: a square Phi is badly conditioned, and forming
+    # Phi Phi^T squares that condition number (Section 3 of Oymak & Soltanolkotabi; the audit's rf_ls failures)
+    n, d = 100, 4
+    X = _sphere(n, d, 21)
+    y = torch.randn(n, generator=torch.Generator().manual_seed(22), dtype=torch.float64)
+    f = rft.random_features_fit(X, y, n, "softplus", torch.Generator().manual_seed(23))
+    Phi = rft.random_features(X, n, "softplus", torch.Generator().manual_seed(23))
+    ev = torch.linalg.eigvalsh(Phi @ Phi.T)
+    assert float(ev[0] / ev[-1]) < 1e-10  # the Gram matrix looks singular at 1e-10 of its norm ...
+    assert f.full_rank and f.sigma_ratio > 1e3 * f.rank_tol  # ... while Phi's own rank is resolved
+    assert f.rel_residual < 1e-6  # and the SVD solve interpolates
+    assert f.lam_min == pytest.approx(float(torch.linalg.svdvals(Phi)[-1]) ** 2, rel=1e-9)
+
+
+def test_rank_tolerance_is_max_dimension_times_eps():
+    eps = np.finfo(np.float64).eps
+    assert rft.rank_tolerance(100, 50) == rft.rank_tolerance(50, 100) == 100 * eps
+    A = torch.eye(5, dtype=torch.float64)
+    A[4, 4] = 1e-17  # below round-off: numerically rank 4, as numpy.linalg.matrix_rank says
+    assert np.linalg.matrix_rank(A.numpy()) == 4 and 1e-17 < rft.rank_tolerance(5, 5)

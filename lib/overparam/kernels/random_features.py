@@ -29,9 +29,11 @@ __all__ = ["NUMERICAL_ZERO", "arccos1_kernel", "feature_gram_mc", "feature_gram_
 
 
 NUMERICAL_ZERO = 1e-10
-"""Relative level below which an eigenvalue of a PSD matrix M counts as zero (times ||M||): float64
-round-off in forming and diagonalising M is ~1e-14 ||M|| at n = 100, so 1e-10 leaves four orders of
-margin on either side."""
+"""Relative level below which an eigenvalue of a PSD matrix M counts as zero (times ||M||). Float64
+round-off in diagonalising M is ~n eps ||M|| (~1e-14 at n = 100), but a Gram matrix M = Phi Phi^T has the
+squared condition number of Phi, and genuine eigenvalues of a square random-features Gram matrix fall
+below 1e-10 ||M||: the rank of a feature matrix is judged on its own singular values instead
+(``overparam.train.output_layer.rank_tolerance``)."""
 
 
 def numerical_zero_floor(M: ArrayLike) -> float:

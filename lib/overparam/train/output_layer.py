@@ -5,9 +5,12 @@ least-squares problem min_v 1/2 ||Phi v - y||^2 with the feature matrix Phi = ph
 interpolates as soon as Phi has full *row* rank, which needs k >= n. The output-feature covariance
 Sigma~(X) that Theorem 3.2 is stated in lives in ``overparam.kernels.random_features``.
 
-An eigenvalue of a positive semi-definite matrix M is treated as numerical zero when it is below
-``NUMERICAL_ZERO * ||M||`` (1e-10): float64 round-off in forming and diagonalising M is ~1e-14 ||M|| for
-n = 100, so 1e-10 leaves four orders of margin on either side.
+The fit works on Phi itself, by its singular value decomposition, never on Phi Phi^T: forming the Gram
+matrix squares the condition number, so a Phi with sigma_min / sigma_max ~ 1e-8 (common for a square
+softplus Phi at small d) would look singular at ~1e-16. Phi has full row rank, to working precision, when
+sigma_n(Phi) / sigma_1(Phi) exceeds ``rank_tolerance(n, k)`` = max(n, k) * eps (float64 eps; n * eps for
+k <= n), the rule of LAPACK's rank-revealing solvers and of ``numpy.linalg.matrix_rank``: the backward
+error of the SVD is of that size.
 """
 
 from __future__ import annotations
@@ -17,10 +20,11 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from ..kernels.random_features import NUMERICAL_ZERO
 from ..nets.activations import activation_pair
 
-__all__ = ["RFFit", "random_features", "random_features_fit"]
+__all__ = ["RFFit", "random_features", "random_features_fit", "rank_tolerance"]
+
+EPS = float(torch.finfo(torch.float64).eps)
 
 
 def _t(a: torch.Tensor | np.ndarray) -> torch.Tensor:
@@ -53,6 +57,22 @@ def random_features(X: torch.Tensor | np.ndarray, k: int, activation: str,
     return activation_pair(X @ W.T, activation)[0]
 
 
+def rank_tolerance(n: int, k: int) -> float:
+    """The relative level below which a singular value of an n x k float64 matrix counts as zero.
+
+    Parameters
+    ----------
+    n, k : int
+        The matrix's shape.
+
+    Returns
+    -------
+    float
+        max(n, k) * eps: the SVD's backward error relative to sigma_max (n * eps when k <= n).
+    """
+    return max(int(n), int(k), 1) * EPS
+
+
 @dataclass(frozen=True)
 class RFFit:
     """One random-features least-squares fit (Theorem 3.2).
@@ -62,16 +82,19 @@ class RFFit:
     n, k : int
         Samples and features.
     lam_min : float
-        lambda_min(Phi Phi^T) as computed (round-off, possibly slightly negative, when rank < n).
+        lambda_min(Phi Phi^T) = sigma_n(Phi)^2 from the SVD of Phi (exactly 0 when k < n: Phi has k singular
+        values).
     lam_min_over_k : float
         lambda_min(Phi Phi^T) / k, to compare with lambda~(X) (E[Phi Phi^T] = k Sigma~(X)).
-    floor : float
-        The numerical-zero level NUMERICAL_ZERO * ||Phi Phi^T||.
+    sigma_ratio : float
+        sigma_n(Phi) / sigma_1(Phi) (0 when k < n).
+    rank_tol : float
+        ``rank_tolerance(n, k)``.
     full_rank : bool
-        lam_min > floor.
+        sigma_ratio > rank_tol.
     rel_residual : float
-        ||Phi v^ - y|| / ||y|| for the minimum-norm solution v^ = Phi^T (Phi Phi^T)^+ y, the pseudo-inverse
-        cutting eigenvalues at ``floor``; 0 up to round-off exactly when full_rank.
+        ||Phi v^ - y|| / ||y|| for the minimum-norm least-squares solution v^ = Phi^+ y (singular values
+        below rank_tol * sigma_1 cut); 0 up to round-off exactly when full_rank.
     v_norm : float
         ||v^||.
     """
@@ -80,7 +103,8 @@ class RFFit:
     k: int
     lam_min: float
     lam_min_over_k: float
-    floor: float
+    sigma_ratio: float
+    rank_tol: float
     full_rank: bool
     rel_residual: float
     v_norm: float
@@ -89,7 +113,7 @@ class RFFit:
 def random_features_fit(X: torch.Tensor | np.ndarray, y: torch.Tensor | np.ndarray, k: int, activation: str,
                         generator: torch.Generator | None = None) -> RFFit:
     """Draw W (k x d, i.i.d. N(0, 1)), form Phi = phi(X W^T) and fit the output layer by minimum-norm least
-    squares.
+    squares, solved on Phi by its SVD.
 
     Parameters
     ----------
@@ -105,18 +129,18 @@ def random_features_fit(X: torch.Tensor | np.ndarray, y: torch.Tensor | np.ndarr
     Returns
     -------
     RFFit
-        lambda_min(Phi Phi^T) / k, the relative training residual and the rest (see ``RFFit``).
+        lambda_min(Phi Phi^T) / k, sigma_n / sigma_1, the relative training residual and the rest (see
+        ``RFFit``).
     """
     X, y = _t(X), _t(y)
     n = X.shape[0]
     Phi = random_features(X, k, activation, generator)
-    G = Phi @ Phi.T
-    ev, U = torch.linalg.eigh(G)
-    floor = NUMERICAL_ZERO * float(ev[-1].abs()) if n else 0.0
-    keep = ev > floor
-    coef = (U[:, keep].T @ y) / ev[keep]
-    v = Phi.T @ (U[:, keep] @ coef)
+    U, s, Vh = torch.linalg.svd(Phi, full_matrices=False)
+    tol = rank_tolerance(n, k)
+    s_max = float(s[0]) if len(s) else 0.0
+    s_n = float(s[n - 1]) if len(s) >= n > 0 else 0.0
+    keep = s > tol * s_max
+    v = Vh[keep].T @ ((U[:, keep].T @ y) / s[keep])
     res = float((Phi @ v - y).norm() / y.norm())
-    return RFFit(n, k, float(ev[0]), float(ev[0]) / k, floor, bool(ev[0] > floor), res, float(v.norm()))
-
-
+    ratio = s_n / s_max if s_max > 0 else 0.0
+    return RFFit(n, k, s_n**2, s_n**2 / k, ratio, tol, bool(ratio > tol), res, float(v.norm()))

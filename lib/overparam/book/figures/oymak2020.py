@@ -286,7 +286,7 @@ def random_features_lambda(rf: Any, floor: float = 1e-8) -> tuple[Figure, pd.Dat
             ax.loglog(pos.index, pos.values, "o-", color=c, label=f"d = {d}: median λmin(ΦΦᵀ)/k")
             zero = sub[~sub.full_rank]
             ax.loglog(zero.k, np.full(len(zero), floor), "v", color=c, mfc="none", ms=7,
-                      label=f"d = {d}: numerically zero" if len(zero) else None)
+                      label=f"d = {d}: rank < n (σn(Φ)/σ1(Φ) ≤ max(n, k)ε)" if len(zero) else None)
             lt = rf.kernel.loc[(act, d), "lambda~"]
             ax.axhline(lt, color=c, ls="--", lw=1, label=rf"$\tilde\lambda(\mathbf{{X}})$, d = {d}")
             ax.axhline(lt / 2, color=c, ls=":", lw=1)

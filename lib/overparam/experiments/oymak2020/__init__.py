@@ -22,11 +22,11 @@ from .jacobian import JacobianScan, jacobian_at_init, sphere_inputs
 from .lambdas import LambdaStudy, lambda_study, requirements_vs_practice
 from .meta import MetaRun, meta_theorem_run
 from .random_features import (
-    NUMERICAL_ZERO,
     RFLeastSquares,
     RFSpectrum,
     random_features_grid,
     random_features_spectrum,
+    rank_tolerance,
 )
 from .rates import RateStudy, iterations_to_eps
 from .real_data import RealData, boundary_summary, mnist_principal_components, real_data_phase
@@ -35,10 +35,10 @@ from .sgd import SGDStudy, sgd_against_gd
 from .sizes import ETA, SIZES
 
 __all__ = [
-    "ETA", "NUMERICAL_ZERO", "SIZES", "JacobianScan", "LambdaStudy", "MetaRun", "PhaseRun", "RFLeastSquares",
+    "ETA", "SIZES", "JacobianScan", "LambdaStudy", "MetaRun", "PhaseRun", "RFLeastSquares",
     "RFSpectrum", "RateStudy", "RealData", "SGDStudy", "SeparationStudy", "boundary_summary",
     "boundary_vs_budget", "figure2", "figure2_table", "iterations_to_eps", "jacobian_at_init",
     "lambda_study", "meta_theorem_run", "mnist_principal_components", "not_lazy_table", "phase_run",
-    "random_features_grid", "random_features_spectrum", "real_data_phase", "requirements_vs_practice",
+    "random_features_grid", "random_features_spectrum", "rank_tolerance", "real_data_phase", "requirements_vs_practice",
     "separation_sweep", "sgd_against_gd", "sphere_inputs", "train_networks",
 ]

@@ -15,16 +15,18 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 import torch
+from scipy.stats import binom
 
-from ...kernels.random_features import NUMERICAL_ZERO, lambda_tilde
+from ...kernels.random_features import lambda_tilde
 from ...kernels.two_layer import khatri_rao_sigma_min_sq
 from ...measure.phase import success_grid
 from ...runtime import generator_for
 from ...theory import oymak2020 as th
 from ...train import random_features_fit
+from ...train.output_layer import rank_tolerance
 from .jacobian import sphere_inputs
 
-__all__ = ["NUMERICAL_ZERO", "RFLeastSquares", "RFSpectrum", "random_features_grid", "random_features_spectrum"]
+__all__ = ["RFLeastSquares", "RFSpectrum", "random_features_grid", "random_features_spectrum", "rank_tolerance"]
 
 ACTIVATIONS = ("relu", "softplus")
 
@@ -36,8 +38,9 @@ class RFSpectrum:
     Attributes
     ----------
     draws : pandas.DataFrame
-        One row per (activation, d, k, draw): ``lam_min/k``, ``lam_min/norm`` (lambda_min / ||Phi Phi^T||),
-        ``full_rank`` (lam_min/norm > NUMERICAL_ZERO), ``rel_residual``, ``lambda~``.
+        One row per (activation, d, k, draw): ``lam_min/k``, ``sigma_min/sigma_max`` (sigma_n(Phi) /
+        sigma_1(Phi), 0 when k < n), ``full_rank`` (that ratio above ``rank_tolerance(n, k)``, the SVD's
+        round-off), ``rel_residual``, ``lambda~``.
     kernel : pandas.DataFrame
         Index (activation, d): ``lambda~``, ``gamma_phi``, ``sigma2_min(X*X)``, ``bound gamma^2 sigma2``,
         ``n/lambda~``, ``Thm 3.2 width (C = 1)``, ``k where λmin/k ≥ λ̃/2`` (inf if never) and
@@ -66,7 +69,7 @@ class RFSpectrum:
 
     @property
     def singular(self) -> pd.DataFrame:
-        """Draws with k >= n whose Phi Phi^T is singular to working precision."""
+        """Draws with k >= n whose Phi is rank-deficient to working precision (sigma_n / sigma_1 <= max(n, k) eps)."""
         above = self.at_or_above_n
         return above[~above.full_rank]
 
@@ -81,6 +84,19 @@ class RFSpectrum:
         return self.kernel[np.isfinite(self.kernel["k where λmin/k ≥ λ̃/2"])]
 
     @property
+    def min_ratio_at_or_above_n(self) -> float:
+        """Smallest sigma_n(Phi) / sigma_1(Phi) over the draws with k >= n."""
+        return float(self.at_or_above_n["sigma_min/sigma_max"].min())
+
+    @property
+    def min_rank_margin(self) -> float:
+        """Smallest (sigma_n / sigma_1) / rank_tolerance(n, k) over the draws with k >= n: above 1 exactly when
+        every such Phi has full row rank to working precision."""
+        a = self.at_or_above_n
+        tol = np.array([rank_tolerance(self.n, k) for k in a.k])
+        return float((a["sigma_min/sigma_max"].to_numpy() / tol).min())
+
+    @property
     def worst_shrink(self) -> float:
         """Largest gap at k_max / gap at k_mid over (activation, d): below 1 where every gap shrinks."""
         c = self.convergence
@@ -93,7 +109,8 @@ class RFSpectrum:
 
     def quotes(self) -> dict[str, float]:
         """The numbers the chapter's prose quotes."""
-        q = {"rf_singular_draws": len(self.singular), "rf_rank_min": float(self.at_or_above_n["lam_min/norm"].min()),
+        q = {"rf_singular_draws": len(self.singular), "rf_rank_min": self.min_ratio_at_or_above_n,
+             "rf_rank_margin": self.min_ratio_at_or_above_n / rank_tolerance(self.n, self.n),
              "rf_n": self.n, "rf_kmax": self.k_max, "rf_kmid": self.k_mid}
         for (a, d), row in self.kernel.iterrows():
             q[f"rf_lt_{a}_{d}"] = float(row["lambda~"])
@@ -146,7 +163,7 @@ def random_features_spectrum(n: int, ds: Sequence[int], widths: Sequence[int], d
                 for r in range(draws):
                     f = random_features_fit(X, y, int(k), act, g)
                     rows.append({"activation": act, "d": int(d), "k": int(k), "draw": r, "lam_min/k": f.lam_min_over_k,
-                                 "lam_min/norm": f.lam_min / (f.floor / NUMERICAL_ZERO), "full_rank": f.full_rank,
+                                 "sigma_min/sigma_max": f.sigma_ratio, "full_rank": f.full_rank,
                                  "rel_residual": f.rel_residual, "lambda~": lt})
     rfs = pd.DataFrame(rows)
     kernel = pd.DataFrame(kernel_rows).set_index(["activation", "d"])
@@ -185,9 +202,30 @@ class RFLeastSquares:
         sub = self.table[self.table.activation == activation]
         lucky = int(((sub.k < self.n) & sub.success).sum())
         missed_rows = sub[(sub.k >= self.n) & ~sub.success]
+        at_edge = int((sub.k == self.n - 1).sum())
         return {"disagreements": lucky + len(missed_rows), "success_below_n": lucky,
                 "failure_at_or_above_n": len(missed_rows), "fits": len(sub),
+                "fits_at_or_above_n": int((sub.k >= self.n).sum()), "fits_at_n_minus_1": at_edge,
+                "lucky_allowance": self.lucky_allowance(at_edge),
                 "bad_d": sorted(int(d) for d in set(missed_rows.d))}
+
+    def lucky_allowance(self, fits: int, level: float = 1e-3) -> int:
+        """The most chance successes below k = n that a true "success iff k >= n" leaves: the (1 - level)
+        quantile of Binomial(fits, p_lucky), with ``fits`` the fits at k = n - 1 (a fit at smaller k has a
+        residual stochastically larger, so its chance is far smaller and the allowance covers it too).
+
+        Parameters
+        ----------
+        fits : int
+            Fits at k = n - 1.
+        level : float
+            Chance that the true law exceeds the allowance at k = n - 1.
+
+        Returns
+        -------
+        int
+        """
+        return int(binom.ppf(1 - level, fits, min(self.p_lucky, 1.0))) if fits else 0
 
     def grid(self, activation: str) -> pd.DataFrame:
         """Success fraction per cell (k rows, d columns) for one activation."""
@@ -213,7 +251,9 @@ class RFLeastSquares:
             c = self.disagreements(act)
             q.update({f"rf_ls_wrong_{act}": c["disagreements"], f"rf_ls_lucky_{act}": c["success_below_n"],
                       f"rf_ls_missed_{act}": c["failure_at_or_above_n"],
-                      f"rf_ls_bad_d_{act}": ", ".join(map(str, c["bad_d"])) or "none"})
+                      f"rf_ls_bad_d_{act}": ", ".join(map(str, c["bad_d"])) or "none",
+                      f"rf_ls_allow_{act}": c["lucky_allowance"]})
+        q["rf_ls_worst_residual"] = float(self.table[self.table.k >= self.n].rel_residual.max())
         return q
 
 

@@ -89,6 +89,22 @@ class RateStudy:
         return float(c.max() / c.min())
 
     @property
+    def levels(self) -> int:
+        """Distinct n/d levels at the theorem's step."""
+        return int(self._variant("theorem step")["n/d"].nunique())
+
+    @property
+    def runs(self) -> int:
+        """Runs at the theorem's step (cells times realizations)."""
+        return len(self._variant("theorem step"))
+
+    @property
+    def c_max(self) -> float:
+        """Largest C for which every cell meets Corollary 2.4's width sqrt(kd) >= C n^2 / d."""
+        t = self._variant("theorem step")
+        return float((np.sqrt(t.k * t.d) * t.d / t.n**2).min())
+
+    @property
     def worst_bound_ratio(self) -> float:
         """Largest measured iterations / the theorem's iteration count, over the runs that finished."""
         thm = self._variant("theorem step")
@@ -99,7 +115,7 @@ class RateStudy:
         fit, cells = self.slope_fit, self.cells
         lam_scaled = cells["iterations x lambda/||X||^2"]
         return {"rate_slope": fit.slope, "rate_slope_lo": fit.lo, "rate_slope_hi": fit.hi,
-                "rate_levels": int(self._variant("theorem step")["n/d"].nunique()),
+                "rate_levels": self.levels, "rate_C_max": self.c_max,
                 "rate_direction": "steeper than" if fit.slope > 1 else "no steeper than",
                 "rate_spread": self.spread, "rate_spread_lam": float(lam_scaled.max() / lam_scaled.min()),
                 "rate_bound_worst": self.worst_bound_ratio, "rate_fix_slope": self.fixed_fit.slope,

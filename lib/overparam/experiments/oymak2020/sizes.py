@@ -29,12 +29,14 @@ SIZES: dict[str, dict[str, object]] = {  # name: {profile: value}
     "sep_d": {"quick": 10, "paper": 10},
     "sep_deltas": {"quick": 13, "paper": 31},           # points of the log grid on [1e-3, 1]
     "sep_draws": {"quick": 2, "paper": 10},             # independent backgrounds
-    # iterations to relative error eps against n/d (Cor 2.2 / 2.4), kd = 10 n, theorem step and a fixed step
-    "rate_grid": {"quick": [(50, 10), (50, 20), (100, 20), (100, 40)],
-                  "paper": [(50, 10), (50, 20), (100, 20), (100, 40), (200, 40), (200, 80)]},
+    # iterations to relative error eps against n/d (Cor 2.2 / 2.4), kd = 10 n, theorem step and a fixed step;
+    # four n/d levels over almost a decade, every cell inside the corollaries' d <= n <= c d^2 with
+    # n <= d(d + 1) / 4 (sigma_min(X * X) bounded away from 0)
+    "rate_grid": {"quick": [(40, 40), (80, 40), (160, 40), (320, 40)],
+                  "paper": [(40, 40), (80, 40), (160, 40), (320, 40), (80, 80), (160, 80), (320, 80), (640, 80)]},
     "rate_kd_over_n": {"quick": 10, "paper": 10},
     "rate_activations": {"quick": ["relu"], "paper": ["relu", "softplus"]},
-    "rate_realizations": {"quick": 2, "paper": 10},
+    "rate_realizations": {"quick": 3, "paper": 10},
     "rate_eps": {"quick": 1e-3, "paper": 1e-3},
     "rate_eta_fixed": {"quick": 0.15, "paper": 0.15},
     "rate_budget": {"quick": 30000, "paper": 100000},
@@ -45,7 +47,7 @@ SIZES: dict[str, dict[str, object]] = {  # name: {profile: value}
     # Figure 2: the paper's protocol
     "fig2_n": {"quick": [100], "paper": [100, 200]},
     "fig2_grid": {"quick": [4, 8, 12, 16, 20, 24], "paper": list(range(1, 26))},
-    "fig2_realizations": {"quick": 3, "paper": 10},
+    "fig2_realizations": {"quick": 5, "paper": 10},  # >= 5: real_data_boundary orders two boundaries
     "fig2_budget": {"quick": 15000, "paper": 15000},
     "fig2_tol": {"quick": 2.5e-3, "paper": 2.5e-3},
     "fig2_budgets_shown": {"quick": [1500, 3000, 7500, 15000], "paper": [1500, 3000, 7500, 15000, 30000]},
@@ -61,5 +63,5 @@ SIZES: dict[str, dict[str, object]] = {  # name: {profile: value}
     # beyond the paper: real inputs (MNIST subset, principal components) with random labels
     "real_activations": {"quick": ["softplus"], "paper": ["softplus", "relu"]},
     "real_grid": {"quick": [4, 8, 12, 16, 20, 24], "paper": list(range(1, 26))},
-    "real_realizations": {"quick": 2, "paper": 10},
+    "real_realizations": {"quick": 5, "paper": 10},
 }
