@@ -96,7 +96,8 @@ def test_iterations_to_eps_and_a_censored_run():
     assert rate.levels == 2 and rate.runs == 2
     assert rate.c_max == pytest.approx(min(math.sqrt(16 * 3) * 3 / 144, math.sqrt(8 * 6) * 6 / 144))
     short = ex.iterations_to_eps([(12, 3), (12, 6)], 4, ["relu"], 1, 1e-2, 0.15, 1, seed=4)
-    assert short.censored == 4 and math.isnan(short.slope_fit.slope)  # no run reaches eps in one step
+    assert short.censored == short.censored_fixed == 2  # no run reaches eps in one step, at either step
+    assert math.isnan(short.slope_fit.slope) and math.isnan(short.fixed_fit.slope)
 
 
 def test_sgd_against_gd_shapes_and_steps():

@@ -66,21 +66,27 @@ class RateStudy:
 
     @property
     def censored(self) -> int:
-        """Runs of the checked activation (either step) that did not reach eps within the budget."""
-        return int(self._variant("theorem step").iterations.isna().sum()
-                   + self._variant("fixed step").iterations.isna().sum())
+        """Runs of the checked activation at the theorem's step that did not reach eps within the budget."""
+        return int(self._variant("theorem step").iterations.isna().sum())
+
+    @property
+    def censored_fixed(self) -> int:
+        """Runs of the checked activation at the fixed step that did not reach eps within the budget."""
+        return int(self._variant("fixed step").iterations.isna().sum())
 
     @property
     def slope_fit(self) -> SlopeFit:
-        """Slope of log iterations on log(n/d) at the theorem's step (``NO_FIT`` when a run is censored)."""
+        """Slope of log iterations on log(n/d) at the theorem's step (``NO_FIT`` when one of its runs is
+        censored: a run past the budget has no iteration count)."""
         thm = self._variant("theorem step")
         return loglog_slope(thm["n/d"], thm.iterations) if self.censored == 0 else NO_FIT
 
     @property
     def fixed_fit(self) -> SlopeFit:
-        """Slope of log iterations on log(1/lambda(X)) at the fixed step (``NO_FIT`` when a run is censored)."""
+        """Slope of log iterations on log(1/lambda(X)) at the fixed step (``NO_FIT`` when one of its runs is
+        censored)."""
         fix = self._variant("fixed step")
-        return loglog_slope(1 / fix["lambda"], fix.iterations) if self.censored == 0 else NO_FIT
+        return loglog_slope(1 / fix["lambda"], fix.iterations) if self.censored_fixed == 0 else NO_FIT
 
     @property
     def spread(self) -> float:

@@ -29,12 +29,12 @@ SIZES: dict[str, dict[str, object]] = {  # name: {profile: value}
     "sep_d": {"quick": 10, "paper": 10},
     "sep_deltas": {"quick": 13, "paper": 31},           # points of the log grid on [1e-3, 1]
     "sep_draws": {"quick": 2, "paper": 10},             # independent backgrounds
-    # iterations to relative error eps against n/d (Cor 2.2 / 2.4), kd = 10 n, theorem step and a fixed step;
+    # iterations to relative error eps against n/d (Cor 2.2 / 2.4), kd = 20 n, theorem step and a fixed step;
     # four n/d levels over almost a decade, every cell inside the corollaries' d <= n <= c d^2 with
     # n <= d(d + 1) / 4 (sigma_min(X * X) bounded away from 0)
     "rate_grid": {"quick": [(40, 40), (80, 40), (160, 40), (320, 40)],
                   "paper": [(40, 40), (80, 40), (160, 40), (320, 40), (80, 80), (160, 80), (320, 80), (640, 80)]},
-    "rate_kd_over_n": {"quick": 10, "paper": 10},
+    "rate_kd_over_n": {"quick": 20, "paper": 20},  # k = 20 at n = d = 40 (10 units can stall)
     "rate_activations": {"quick": ["relu"], "paper": ["relu", "softplus"]},
     "rate_realizations": {"quick": 3, "paper": 10},
     "rate_eps": {"quick": 1e-3, "paper": 1e-3},
