@@ -27,12 +27,10 @@ from .deep import (
 )
 from .monte_carlo import MCGram, expected_gram_mc
 from .random_features import (
-    NUMERICAL_ZERO,
     arccos1_kernel,
     feature_gram_mc,
     feature_gram_quadrature,
     lambda_tilde,
-    numerical_zero_floor,
     output_feature_gram,
     relu_feature_gram,
 )
@@ -47,4 +45,4 @@ from .two_layer import (
     relu_ntk_infinite,
 )
 
-__all__ = ["NUMERICAL_ZERO", "MCGram", "arccos1_kernel", "deep", "expected_gram", "expected_gram_mc", "expected_gram_quadrature", "feature_gram_mc", "feature_gram_quadrature", "gram_min_eigenvalue", "infinite_width_ntk", "kappa", "kappa_dot", "khatri_rao_sigma_min_sq", "lambda_tilde", "lambda_x", "leaky_coefficients", "linearized_loss", "monte_carlo", "nonlinearity_weight", "numerical_zero_floor", "output_feature_gram", "pair_kernel_quadrature", "random_features", "relu_expected_gram", "relu_feature_gram", "relu_ntk_infinite", "stable_eta", "two_layer"]
+__all__ = ["MCGram", "arccos1_kernel", "deep", "expected_gram", "expected_gram_mc", "expected_gram_quadrature", "feature_gram_mc", "feature_gram_quadrature", "gram_min_eigenvalue", "infinite_width_ntk", "kappa", "kappa_dot", "khatri_rao_sigma_min_sq", "lambda_tilde", "lambda_x", "leaky_coefficients", "linearized_loss", "monte_carlo", "nonlinearity_weight", "output_feature_gram", "pair_kernel_quadrature", "random_features", "relu_expected_gram", "relu_feature_gram", "relu_ntk_infinite", "stable_eta", "two_layer"]

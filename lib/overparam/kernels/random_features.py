@@ -25,32 +25,7 @@ from ..nets.activations import activation_pair
 from .monte_carlo import activation_batches, mc_second_moment
 from .two_layer import _t, by_method, pair_kernel_quadrature, rho_matrix
 
-__all__ = ["NUMERICAL_ZERO", "arccos1_kernel", "feature_gram_mc", "feature_gram_quadrature", "lambda_tilde", "numerical_zero_floor", "output_feature_gram", "relu_feature_gram"]
-
-
-NUMERICAL_ZERO = 1e-10
-"""Relative level below which an eigenvalue of a PSD matrix M counts as zero (times ||M||). Float64
-round-off in diagonalising M is ~n eps ||M|| (~1e-14 at n = 100), but a Gram matrix M = Phi Phi^T has the
-squared condition number of Phi, and genuine eigenvalues of a square random-features Gram matrix fall
-below 1e-10 ||M||: the rank of a feature matrix is judged on its own singular values instead
-(``overparam.train.output_layer.rank_tolerance``)."""
-
-
-def numerical_zero_floor(M: ArrayLike) -> float:
-    """The level below which an eigenvalue of the PSD matrix M counts as zero: NUMERICAL_ZERO * ||M||.
-
-    Parameters
-    ----------
-    M : array-like, shape (n, n)
-        A positive semi-definite matrix.
-
-    Returns
-    -------
-    float
-        NUMERICAL_ZERO times the spectral norm of M (0 for an empty matrix).
-    """
-    M = _t(M)
-    return NUMERICAL_ZERO * float(torch.linalg.matrix_norm(M, 2)) if M.numel() else 0.0
+__all__ = ["arccos1_kernel", "feature_gram_mc", "feature_gram_quadrature", "lambda_tilde", "output_feature_gram", "relu_feature_gram"]
 
 
 # ------------------------------------------------------------------------------------ Sigma~(X): closed form

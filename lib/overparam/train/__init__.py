@@ -67,7 +67,7 @@ from .convention import SGD_SCALES, STOPS, DivergenceError
 from .deep_ensemble import EnsembleLog, log_frame, run_grid
 from .deep_ensemble import train_ensemble as train_deep_ensemble
 from .loop import LOSSES, TrainLog, loss_value, train
-from .output_layer import RFFit, random_features, random_features_fit
+from .output_layer import RFFit, random_features, random_features_fit, rank_tolerance
 from .two_layer_planner import plan_buckets
 from .two_layer_problems import Problems, feature_problems, sphere_problems
 from .two_layer_reference import sgd_indices, train_module
@@ -78,7 +78,7 @@ __all__ = [
     "LOSSES", "SGD_SCALES", "STOPS", "ClassifierLog", "DivergenceError", "EnsembleLog", "EnsembleResult",
     "Problems", "RFFit", "TrainLog", "classifier", "convention", "deep_ensemble", "deep_parts",
     "feature_problems", "log_frame", "loop", "loss_value", "output_layer", "plan_buckets", "random_features",
-    "random_features_fit", "run_grid", "sgd_indices", "sphere_problems", "train", "train_classifier",
+    "random_features_fit", "rank_tolerance", "run_grid", "sgd_indices", "sphere_problems", "train", "train_classifier",
     "train_deep_ensemble", "train_module", "train_two_layer_ensemble", "two_layer_kernels",
     "two_layer_planner", "two_layer_problems", "two_layer_reference", "two_layer_result", "two_layer_steps",
     "two_layer_trainer",
