@@ -223,3 +223,8 @@ def test_an_unreadable_run_record_means_never_run(book):
     assert pipeline.chapter_state(book, "alpha", "quick", "cpu", 0) == "never run"
     (book.out / "alpha.failed.ipynb").write_text("{}")
     assert pipeline.chapter_state(book, "alpha", "quick", "cpu", 0) == "failed"
+
+
+def test_verdict_summary_counts_the_third_verdict():
+    assert pipeline.verdict_summary(["pass", "fail", "pass"]) == "2 pass / 1 fail"
+    assert pipeline.verdict_summary(["pass", "inconclusive"]) == "1 pass / 0 fail / 1 inconclusive"

@@ -63,6 +63,23 @@ __all__ = [
 Echo = Callable[..., Any]
 
 
+def verdict_summary(verdicts: list[str]) -> str:
+    """"17 pass / 5 fail / 3 inconclusive" (the last part only when there are any).
+
+    Parameters
+    ----------
+    verdicts : list of str
+        The chapter's verdicts.
+
+    Returns
+    -------
+    str
+    """
+    text = f"{verdicts.count('pass')} pass / {verdicts.count('fail')} fail"
+    undecided = verdicts.count("inconclusive")
+    return f"{text} / {undecided} inconclusive" if undecided else text
+
+
 def validate(paths: Paths, profile: str, device: str, chapters: list[str] | None) -> list[str]:
     """Check every input of a run before any compute.
 
@@ -170,7 +187,7 @@ def run(paths: Paths, *, profile: str = "quick", device: str = "auto", seed: int
             continue
         verdicts = list(rec["checks"].values())
         echo(f"[{i}/{len(todo)}] {ch}: done in {rec['wall_time_s']} s, "
-             f"checks {verdicts.count('pass')} pass / {verdicts.count('fail')} fail")
+             f"checks {verdict_summary(verdicts)}")
         records.append(rec)
     if failures:
         raise failures[0]
@@ -207,7 +224,7 @@ def status_rows(paths: Paths, profile: str = "quick", device: str = "auto",
             "last run": rec.get("finished", "-"),
             "profile": rec.get("profile", "-"),
             "wall s": rec.get("wall_time_s", "-"),
-            "checks": f"{verdicts.count('pass')} pass / {verdicts.count('fail')} fail" if verdicts else "-",
+            "checks": verdict_summary(verdicts) if verdicts else "-",
         })
     return rows
 
