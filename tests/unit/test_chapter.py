@@ -137,3 +137,14 @@ def test_glue_all_glues_every_value_in_order(tmp_path):
     ch = make(tmp_path)
     ch.glue_all({"a": 1, "b": 2.5})
     assert list(ch.results.values.items()) == [("a", 1), ("b", 2.5)]
+
+
+def test_verdict_counts_per_kind(tmp_path):
+    ch = make(tmp_path)
+    ch.check("a", within(1.0, 1.0, 0.1), title="t", kind="claim")
+    ch.check("b", within(2.0, 1.0, 0.1), title="t", kind="claim")
+    ch.check("c", at_most(0.5, 1.0), title="t", kind="beyond")
+    counts = ch.verdict_counts()
+    assert counts.loc["claim", "pass"] == 1 and counts.loc["claim", "fail"] == 1
+    assert counts.loc["total", "total"] == 3
+    assert ch.verdict_counts_text() == "beyond: 1 pass; claim: 1 pass, 1 fail"

@@ -24,6 +24,8 @@ from .. import __version__
 from ..runtime import derive_seed, resolve_device, route_warnings_to_terminal
 from . import plotting
 from .checks import Condition
+from .display import glue_value as _glue
+from .display import show_verdict as _show_verdict
 from .params import DEVICES, PROFILES, validate_device, validate_profile
 from .results import Results, atomic_write_text
 
@@ -31,38 +33,6 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
 __all__ = ["DEVICES", "PROFILES", "Chapter", "validate_device", "validate_profile"]
-
-
-def _glue(key: str, value: Any) -> None:
-    try:
-        from myst_nb import glue
-    except ImportError:  # outside a notebook toolchain: gluing is only for the rendered book
-        return
-    glue(key, value, display=False)
-
-
-def _show_verdict(title: str, entry: dict) -> None:
-    """Show the verdict under the cell that computed it, so the page states it where it is measured."""
-    try:
-        from IPython import get_ipython
-        from IPython.display import Markdown, display
-    except ImportError:
-        return
-    # a kernel (a notebook, the pipeline) renders Markdown; a script or terminal IPython would print its
-    # repr, and myst_nb's glue creates a shell there, so ask for a kernel rather than for any shell
-    if getattr(get_ipython(), "kernel", None) is None:
-        text = f"{entry['verdict'].upper()}: {title}: {entry['reason']}"
-        print(text)
-        return
-    mark = {"pass": "✅ **PASS**", "fail": "❌ **FAIL**", "inconclusive": "❔ **INCONCLUSIVE**"}[entry["verdict"]]
-    lines = [f"{mark} — *{title}*: {entry['reason']}"]
-    # the kind and the paper's words beside the verdict (the verdict rules 1 and 2), and a rule chosen
-    # after seeing the result marked as such (rule 5)
-    if entry.get("source"):
-        lines.append(f"<br>*{entry['kind']}* · {entry['source']}")
-    if entry.get("post_hoc"):
-        lines.append(f"<br>⚠️ *rule set after seeing the result:* {entry['post_hoc']}")
-    display(Markdown("".join(lines)))
 
 
 class Chapter:
@@ -372,6 +342,18 @@ class Chapter:
         table = pd.crosstab(rows["kind"], rows["verdict"], margins=True, margins_name="total")
         order = [v for v in ("pass", "fail", "inconclusive") if v in table.columns] + ["total"]
         return table.reindex(columns=order, fill_value=0)
+
+    def verdict_counts_text(self) -> str:
+        """The verdict counts per kind in words, e.g. "claim: 8 pass, 3 fail; beyond: 7 pass".
+
+        Returns
+        -------
+        str
+            For the chapter's header, glued (``ch.glue("verdict_counts", ch.verdict_counts_text())``).
+        """
+        counts = self.verdict_counts().drop(index="total", columns="total")
+        return "; ".join(f"{kind}: " + ", ".join(f"{int(n)} {v}" for v, n in row.items() if n)
+                         for kind, row in counts.iterrows())
 
     def summary_table(self) -> pd.DataFrame:
         """Every check recorded so far, for the chapter's closing summary.
