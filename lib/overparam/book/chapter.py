@@ -26,8 +26,16 @@ from . import plotting
 from .checks import Condition
 from .display import glue_value as _glue
 from .display import show_verdict as _show_verdict
-from .params import DEVICES, PROFILES, validate_device, validate_profile
+from .params import (
+    DEVICES,
+    PROFILES,
+    apply_overrides,
+    overrides_from_env,
+    validate_device,
+    validate_profile,
+)
 from .results import Results, atomic_write_text
+from .run_facts import CellTimer, machine
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -63,8 +71,8 @@ class Chapter:
     Raises
     ------
     ValueError
-        An unknown profile or device name, a seed that is not a non-negative integer, or a size that
-        lacks a profile.
+        An unknown profile or device name, a seed that is not a non-negative integer, a size that
+        lacks a profile, or a ``--set`` override of an unknown size or of the wrong kind.
     RuntimeError
         A CUDA device was asked for and torch sees none.
 
@@ -102,7 +110,11 @@ class Chapter:
         if missing:
             raise ValueError(f"size table is missing profiles: {missing}")
         self.size_table = {k: dict(v) for k, v in sizes.items()}
-        self.sizes = SimpleNamespace(**{k: v[profile] for k, v in sizes.items()})
+        # Size overrides of `python -m overparam run --set NAME=VALUE` (the pipeline passes them in
+        # $OVERPARAM_SET); checked against the table, shown by sizes_table, recorded in meta.
+        self.overrides = overrides_from_env()
+        active = apply_overrides(self.size_table, profile, self.overrides, chapter=name)
+        self.sizes = SimpleNamespace(**active)
         self.device = resolve_device(device)
         # Small tensors on a CPU (the quick profile's regime) run fastest and reproducibly on one
         # thread; on a shared machine torch's default thread pool can be hundreds of times slower.
@@ -120,6 +132,7 @@ class Chapter:
                 "device": str(self.device),
                 "device_requested": device,
                 "seed": self.seed,
+                "overrides": dict(self.overrides),
                 "torch_threads": torch.get_num_threads(),
                 "versions": {
                     "overparam": __version__,
@@ -127,11 +140,13 @@ class Chapter:
                     "torch": torch.__version__,
                     "numpy": np.__version__,
                 },
+                "machine": machine(self.device),
             },
-            config={k: v[profile] for k, v in sizes.items()},
+            config=active,
         )
         plotting.use_style()
         route_warnings_to_terminal()
+        self._timer = CellTimer().start()  # each later cell's time, for the reproducibility page
 
     # -- randomness -------------------------------------------------------------------------------
     def seed_for(self, *names: int | str) -> int:
@@ -206,9 +221,13 @@ class Chapter:
         Returns
         -------
         pandas.DataFrame
-            One row per size, one column per profile, as strings.
+            One row per size, one column per profile, as strings; with ``--set`` overrides, one more
+            column with the values this run used instead (empty where the profile's value was used).
         """
         df = pd.DataFrame(self.size_table).T[list(PROFILES)]
+        if self.overrides:
+            df[f"this run (--set, {self.profile})"] = [repr(self.overrides[k]) if k in self.overrides else ""
+                                                      for k in df.index]
         df.index.name = "size"
         return df.astype(str)
 
@@ -259,7 +278,8 @@ class Chapter:
         source : str, optional
             The paper's words that the check tests.
         **extra
-            ``measured``, ``predicted``, ``reason`` and further numbers (see ``Results.check``).
+            ``measured``, ``predicted``, ``reason``, ``corrected`` (an erratum's corrected statement,
+            shown on the book's errata page) and further numbers (see ``Results.check``).
 
         Raises
         ------
@@ -273,11 +293,12 @@ class Chapter:
         Notes
         -----
         Under a kernel the verdict line "✅ **PASS** — *title*: reason" (❌ **FAIL**, ❔ **INCONCLUSIVE**)
-        is shown under the cell, the reason ending with each condition in words and numbers.
+        is shown under the cell, the reason ending with each condition in words and numbers; it carries
+        the anchor ``check-KEY`` that the book's claims ledger links to.
         """
         entry = self.results.check(key, conditions, title=title, kind=kind, source=source, **extra)
         _glue(f"{key}_verdict", entry["verdict"].upper())
-        _show_verdict(title, entry)
+        _show_verdict(title, entry, key=key)
 
     def figure(self, fig: Figure, name: str, data: pd.DataFrame | Mapping[str, Any]) -> dict[str, Path]:
         """Save a figure (PNG and SVG) with the numbers it draws (CSV) and list it in results.json.
@@ -373,6 +394,9 @@ class Chapter:
         return pd.DataFrame(rows).set_index("check")
 
     def finish(self) -> None:
-        """Write results.json (atomically) with the wall time in ``meta``; call once, in the last cell."""
+        """Write results.json (atomically) with the wall time and the slowest cells in ``meta``; call
+        once, in the last cell."""
         self.results.meta["wall_time_s"] = round(time.time() - self._t0, 2)
+        self.results.meta["slowest_cells"] = self._timer.slowest(5)
+        self._timer.stop()
         self.results.save(self.out_dir / "results.json")

@@ -6,9 +6,26 @@ post-hoc mark beside it; in a script it is one plain line, so nothing prints an 
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
-__all__ = ["glue_value", "show_verdict"]
+__all__ = ["check_anchor", "glue_value", "show_verdict"]
+
+
+def check_anchor(key: str) -> str:
+    """The HTML id of a check's verdict line on its page (the claims ledger links to it).
+
+    Parameters
+    ----------
+    key : str
+        The check's key.
+
+    Returns
+    -------
+    str
+        ``check-KEY``, every character outside ``[A-Za-z0-9_-]`` replaced by ``-``.
+    """
+    return "check-" + re.sub(r"[^A-Za-z0-9_-]", "-", key)
 
 
 def glue_value(key: str, value: Any) -> None:
@@ -26,7 +43,7 @@ def glue_value(key: str, value: Any) -> None:
     glue(key, value, display=False)
 
 
-def show_verdict(title: str, entry: dict) -> None:
+def show_verdict(title: str, entry: dict, key: str | None = None) -> None:
     """Show the verdict under the cell that computed it, so the page states it where it is measured.
 
     Parameters
@@ -35,6 +52,9 @@ def show_verdict(title: str, entry: dict) -> None:
         The check's title.
     entry : dict
         The check as ``Results.check`` recorded it.
+    key : str, optional
+        The check's key: an empty ``<span id="check-KEY">`` (``check_anchor``) is shown just above the
+        line, the target of the claims ledger's link to this cell.
     """
     try:
         from IPython import get_ipython
@@ -48,6 +68,10 @@ def show_verdict(title: str, entry: dict) -> None:
         print(text)
         return
     mark = {"pass": "✅ **PASS**", "fail": "❌ **FAIL**", "inconclusive": "❔ **INCONCLUSIVE**"}[entry["verdict"]]
+    if key:  # the ledger's link target, an empty element just above the verdict line
+        from IPython.display import HTML
+
+        display(HTML(f'<span id="{check_anchor(key)}"></span>'))
     lines = [f"{mark} — *{title}*: {entry['reason']}"]
     # the kind and the paper's words beside the verdict (the verdict rules 1 and 2), and a rule chosen
     # after seeing the result marked as such (rule 5)

@@ -159,7 +159,8 @@ class Results:
             Set when the rule or its tolerance was chosen or changed after the result was seen: what
             changed and why. Recorded and shown beside the verdict (the verdict rules, rule 5).
         **extra
-            Further numbers to keep with the check (JSON-able).
+            Further numbers to keep with the check (JSON-able). An ``erratum`` gives ``corrected``: the
+            statement as execution shows it should read (the book's errata page quotes it).
 
         Returns
         -------
