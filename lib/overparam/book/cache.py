@@ -27,9 +27,11 @@ __all__ = [
     "cache_key",
     "chapter_state",
     "find_root",
+    "interrupted_marker",
     "library_digest",
     "list_chapters",
     "read_run_record",
+    "remove_orphan_staging",
     "toc_chapters",
 ]
 
@@ -197,7 +199,7 @@ def library_digest(paths: Paths) -> str:
 
 
 def cache_key(paths: Paths, chapter: str, profile: str, device: str, seed: int,
-              lib_digest: str | None = None) -> str:
+              lib_digest: str | None = None, overrides: dict[str, Any] | None = None) -> str:
     """The content hash of everything a chapter's output depends on.
 
     Parameters
@@ -212,11 +214,13 @@ def cache_key(paths: Paths, chapter: str, profile: str, device: str, seed: int,
         The chapter seed.
     lib_digest : str, optional
         ``library_digest(paths)``, when the caller has it already (it is computed otherwise).
+    overrides : dict, optional
+        Size overrides (``--set``); none leaves the key as it was before overrides existed.
 
     Returns
     -------
     str
-        The hex digest of the source, the library, the parameters and the torch version.
+        The hex digest of the source, the library, the parameters, the overrides and the torch version.
     """
     import torch
 
@@ -226,8 +230,10 @@ def cache_key(paths: Paths, chapter: str, profile: str, device: str, seed: int,
     # 'auto' is hashed as what it resolves to, so `run --device auto` and `--device cpu` share a cache
     # on a CPU-only machine.
     resolved = ("cuda" if torch.cuda.is_available() else "cpu") if device == "auto" else device
-    h.update(json.dumps({"profile": profile, "device": resolved, "seed": seed, "torch": torch.__version__},
-                        sort_keys=True).encode())
+    params: dict[str, Any] = {"profile": profile, "device": resolved, "seed": seed, "torch": torch.__version__}
+    if overrides:
+        params["overrides"] = overrides
+    h.update(json.dumps(params, sort_keys=True).encode())
     return h.hexdigest()
 
 
@@ -257,8 +263,57 @@ def read_run_record(paths: Paths, chapter: str) -> dict[str, Any] | None:
         return None
 
 
+def interrupted_marker(paths: Paths, chapter: str) -> Path:
+    """Where an interrupted run of ``chapter`` leaves its mark (removed by the next good run).
+
+    Parameters
+    ----------
+    paths : Paths
+    chapter : str
+
+    Returns
+    -------
+    Path
+        ``book/chapters/.interrupted/NAME.json``.
+    """
+    return paths.out / ".interrupted" / f"{chapter}.json"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def remove_orphan_staging(paths: Paths) -> list[Path]:
+    """Remove staging folders whose process is gone (a run killed with SIGKILL, a lost worker).
+
+    Parameters
+    ----------
+    paths : Paths
+
+    Returns
+    -------
+    list of Path
+        The folders removed.
+    """
+    import shutil
+
+    removed = []
+    for d in sorted((paths.out / ".staging").glob("*-*")):
+        m = re.fullmatch(r".+-w?(\d+)", d.name)
+        if d.is_dir() and m and not _alive(int(m.group(1))):
+            shutil.rmtree(d, ignore_errors=True)
+            removed.append(d)
+    return removed
+
+
 def chapter_state(paths: Paths, chapter: str, profile: str, device: str, seed: int,
-                  lib_digest: str | None = None) -> str:
+                  lib_digest: str | None = None, overrides: dict[str, Any] | None = None) -> str:
     """Whether a chapter's output is current for these parameters.
 
     Parameters
@@ -273,17 +328,24 @@ def chapter_state(paths: Paths, chapter: str, profile: str, device: str, seed: i
         The chapter seed asked for.
     lib_digest : str, optional
         ``library_digest(paths)``, when the caller has it already.
+    overrides : dict, optional
+        The size overrides asked for.
 
     Returns
     -------
     str
         ``"fresh"`` (the last good run had these inputs), ``"stale"`` (an input changed), ``"never run"``,
-        or ``"failed"`` (the last try failed and no current output exists).
+        ``"failed"`` (the last try failed and no current output exists) or ``"interrupted"`` (the last
+        try was interrupted, Ctrl-C or SIGTERM, and no current output exists; the last good one, if any,
+        is untouched).
     """
     rec = read_run_record(paths, chapter)
     failed = (paths.out / f"{chapter}.failed.ipynb").exists()
+    stopped = interrupted_marker(paths, chapter).exists()
+    if rec is not None and rec.get("key") == cache_key(paths, chapter, profile, device, seed, lib_digest, overrides):
+        return "fresh"
+    if stopped:
+        return "interrupted"
     if rec is None:
         return "failed" if failed else "never run"
-    if rec.get("key") == cache_key(paths, chapter, profile, device, seed, lib_digest):
-        return "fresh"
     return "failed" if failed else "stale"

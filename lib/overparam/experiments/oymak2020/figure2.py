@@ -5,6 +5,15 @@ Oymak & Soltanolkotabi (2020), Section 4: x_i uniform on the sphere, y_i ~ N(0, 
 realizations per (k, d), k, d = 1..25, n = 100 and 200. Inputs are shared across the widths of one
 (d, realization) (``sphere_problems(shared_inputs=True)``), and the boundary's intervals resample whole
 realizations accordingly.
+
+The training is sharded through ``overparam.runtime.parallel.map``: one task per (activation, n,
+realization) block, each batched on its device. Serially (the default) the blocks run one after another
+in this process; on a Dask cluster (``python -m overparam run --workers N``) they run as tasks. Every
+network's data and initialisation are drawn here, from the named stream ("problems", n) and the
+network's own (k, d, realization) key, before any block is formed, and full-batch GD is deterministic,
+so the blocks need no seed of their own; the ensemble trainer keeps each network's arithmetic
+independent of the others in its batch, so serial and distributed runs, and the unsharded run, give
+bitwise the same weights and first-success steps (``tests/unit/test_parallel.py``).
 """
 
 from __future__ import annotations
@@ -19,12 +28,12 @@ import torch
 from ...kernels.two_layer import lambda_x
 from ...measure.phase import BoundaryFit, fit_phase_boundary, success_grid
 from ...measure.probes import sign_flip_fraction
-from ...runtime import derive_seed
+from ...runtime import derive_seed, parallel
 from ...train import EnsembleResult, Problems, sphere_problems
 from ._train import train_networks
 from .sizes import ETA
 
-__all__ = ["PhaseRun", "boundary_vs_budget", "figure2", "figure2_table", "not_lazy_table"]
+__all__ = ["PhaseRun", "boundary_vs_budget", "figure2", "figure2_table", "not_lazy_table", "train_blocks"]
 
 
 @dataclass(frozen=True)
@@ -87,6 +96,56 @@ class PhaseRun:
                 f"div_{tag}": int(self.table.diverged.sum())}
 
 
+def _train_block(job: tuple) -> EnsembleResult:
+    """One task of ``train_blocks``: the networks of one realization (CPU results)."""
+    problems, activation, eta, budget, tol, kw = job
+    return train_networks(problems, activation, eta, budget, tol=tol, **kw)
+
+
+def train_blocks(problems: Problems, activation: str, eta: float, budget: int, tol: float, *,
+                 scheduler: str | None = None, **kw) -> EnsembleResult:
+    """``train_networks`` on ``problems`` as one task per realization block, merged in the problems' order.
+
+    Parameters
+    ----------
+    problems : Problems
+        With a ``realization`` column in ``info``.
+    activation : str
+    eta : float
+    budget : int
+        Most GD steps.
+    tol : float
+        The success threshold on ||f - y|| / ||y||.
+    scheduler : str, optional
+        Passed to ``overparam.runtime.parallel.map`` (default: ``$OVERPARAM_SCHEDULER``, else serial).
+    **kw
+        ``device``, ``dtype``, ``threads`` for ``train_networks``.
+
+    Returns
+    -------
+    EnsembleResult
+        As one ``train_networks`` call on all of ``problems`` (the same numbers; ``wall_time``,
+        ``n_buckets`` and ``n_chunks`` summed over the blocks).
+    """
+    real = problems.info.realization.to_numpy()
+    blocks = [np.flatnonzero(real == r) for r in np.unique(real)]
+    jobs = [(problems.subset(idx), activation, float(eta), int(budget), tol, kw) for idx in blocks]
+    parts = parallel.map(_train_block, jobs, scheduler=scheduler, name=f"figure2-{activation}-n{problems.n}")
+    B = len(problems)
+    W: list = [None] * B
+    hit, steps_run = np.empty(B, dtype=np.int64), np.empty(B, dtype=np.int64)
+    rel, diverged = np.empty(B), np.empty(B, dtype=bool)
+    for idx, part in zip(blocks, parts):
+        hit[idx], steps_run[idx], rel[idx], diverged[idx] = part.hit_step, part.steps_run, part.final_rel, part.diverged
+        for j, i in enumerate(idx):
+            W[i] = part.W[j]
+    first = parts[0]
+    return EnsembleResult(info=problems.info.copy(), hit_step=hit, steps_run=steps_run, final_rel=rel,
+                          diverged=diverged, W=W, steps=first.steps, tol=first.tol,
+                          wall_time=sum(p.wall_time for p in parts), n_buckets=sum(p.n_buckets for p in parts),
+                          n_chunks=sum(p.n_chunks for p in parts), stop=first.stop)
+
+
 def phase_run(problems: Problems, activation: str, eta: float, budget: int, tol: float, *, seed: int,
               device="cpu", threads: int | None = None, dtype=torch.float32,
               shared_inputs: bool = True, n_boot: int = 200) -> PhaseRun:
@@ -118,7 +177,7 @@ def phase_run(problems: Problems, activation: str, eta: float, budget: int, tol:
     -------
     PhaseRun
     """
-    res = train_networks(problems, activation, eta, budget, tol=tol, device=device, dtype=dtype, threads=threads)
+    res = train_blocks(problems, activation, eta, budget, tol, device=device, dtype=dtype, threads=threads)
     tab = res.table()
     n = problems.n
     tab["kd_over_n"] = tab.k * tab.d / n
