@@ -111,6 +111,7 @@ def chapter_task(root: str, chapter: str, params: dict[str, Any], env: dict[str,
     staging = staging_dir(paths, chapter, tag="w")
     kernel_env = {**env, **{k: str(threads) for k in THREAD_ENV}}
     out: dict[str, Any] = {"worker": worker.address, "threads": threads}
+    params = {**params, "extra": {**(params.get("extra") or {}), **out}}
     try:
         record = execute_staged(paths, chapter, staging, progress=False, env=kernel_env, **params)
         return {**out, "ok": True, "record": record, "files": pack(staging)}
