@@ -128,7 +128,8 @@ def _cluster_spec(args: argparse.Namespace, paths: pipeline.Paths):  # -> cluste
             raise pipeline.PipelineError("--cluster-config and --dashboard need --workers, --scheduler or --cluster")
         return None
     if args.scheduler and len(asked) > 1:
-        raise pipeline.PipelineError(f"--scheduler uses an existing cluster; drop {', '.join(asked[1:])}")
+        others = [o for o in asked if o != "--scheduler"]
+        raise pipeline.PipelineError(f"--scheduler uses an existing cluster; drop {', '.join(others)}")
     from . import cluster
 
     kind = args.cluster or "local"

@@ -227,7 +227,7 @@ def cuda_cluster(workers: int, dashboard: bool = False) -> Any:
                             resources=dict(RESOURCES), **kw)
 
 
-def slurm_cluster(config: dict[str, Any], dashboard: bool = False) -> Any:
+def slurm_cluster(config: dict[str, Any], dashboard: bool = False, scale: bool = True) -> Any:
     """A ``dask_jobqueue.SLURMCluster`` from the config's ``[slurm]`` section, scaled to its ``jobs``.
 
     Parameters
@@ -236,6 +236,8 @@ def slurm_cluster(config: dict[str, Any], dashboard: bool = False) -> Any:
         The parsed config (``load_config``); ``[tls]`` makes the scheduler listen on ``tls://``.
     dashboard : bool
         Serve the scheduler's dashboard.
+    scale : bool
+        Submit the jobs (``sbatch``); False only builds the cluster (its ``job_script()`` is readable).
 
     Returns
     -------
@@ -255,7 +257,8 @@ def slurm_cluster(config: dict[str, Any], dashboard: bool = False) -> Any:
         job_extra_directives=directives, job_script_prologue=list(s.get("job_script_prologue", [])),
         worker_extra_args=["--resources", ",".join(f"{k}={v}" for k, v in RESOURCES.items())],
         scheduler_options={"dashboard_address": ":8787" if dashboard else None}, **kw)
-    cluster.scale(jobs=int(s.get("jobs", 1)))
+    if scale:
+        cluster.scale(jobs=int(s.get("jobs", 1)))
     return cluster
 
 
