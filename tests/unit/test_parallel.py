@@ -138,3 +138,21 @@ def test_figure2_blocks_serial_distributed_and_unsharded_agree(one_worker):
         assert res.table().equals(whole.table())
         assert all(torch.equal(a, b) for a, b in zip(res.W, whole.W))
         np.testing.assert_array_equal(res.final_rel, whole.final_rel)
+
+
+def test_figure2_in_one_map_equals_one_panel_at_a_time(one_worker, monkeypatch):
+    import importlib
+
+    f2 = importlib.import_module("overparam.experiments.oymak2020.figure2")  # the module, not its function
+    kw = {"seed": 5, "device": "cpu", "n_boot": 20}
+    monkeypatch.setenv(parallel.SCHEDULER_ENV, one_worker.scheduler_address)  # as the pipeline sets it
+    runs = f2.figure2([20, 24], [2, 5], 2, 300, 2.5e-3, **kw)
+    monkeypatch.delenv(parallel.SCHEDULER_ENV)
+    for (n, act), run in runs.items():
+        problems = f2.sphere_problems(n, [(k, d) for k in (2, 5) for d in (2, 5)], 2,
+                                      seed=derive_seed(5, "problems", n), dtype=torch.float32, shared_inputs=True)
+        trained = f2.train_networks(problems, act, f2.ETA[act], 300, tol=2.5e-3, device="cpu", dtype=torch.float32)
+        alone = f2.phase_run(problems, act, f2.ETA[act], 300, 2.5e-3, seed=derive_seed(5, "bootstrap", n, act),
+                             n_boot=20, trained=trained)
+        assert run.table.equals(alone.table)
+        np.testing.assert_equal(vars(run.fit), vars(alone.fit))  # NaN-aware: a tiny grid leaves some unfitted

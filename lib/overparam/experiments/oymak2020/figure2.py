@@ -7,7 +7,7 @@ realizations per (k, d), k, d = 1..25, n = 100 and 200. Inputs are shared across
 realizations accordingly.
 
 The training is sharded through ``overparam.runtime.parallel.map``: one task per (activation, n,
-realization) block, each batched on its device. Serially (the default) the blocks run one after another
+realization) block, each batched on its device, all of Figure 2's blocks in one map (``train_panels``). Serially (the default) the blocks run one after another
 in this process; on a Dask cluster (``python -m overparam run --workers N``) they run as tasks. Every
 network's data and initialisation are drawn here, from the named stream ("problems", n) and the
 network's own (k, d, realization) key, before any block is formed, and full-batch GD is deterministic,
@@ -33,7 +33,8 @@ from ...train import EnsembleResult, Problems, sphere_problems
 from ._train import train_networks
 from .sizes import ETA
 
-__all__ = ["PhaseRun", "boundary_vs_budget", "figure2", "figure2_table", "not_lazy_table", "train_blocks"]
+__all__ = ["PhaseRun", "boundary_vs_budget", "figure2", "figure2_table", "not_lazy_table", "train_blocks",
+           "train_panels"]
 
 
 @dataclass(frozen=True)
@@ -127,28 +128,61 @@ def train_blocks(problems: Problems, activation: str, eta: float, budget: int, t
         As one ``train_networks`` call on all of ``problems`` (the same numbers; ``wall_time``,
         ``n_buckets`` and ``n_chunks`` summed over the blocks).
     """
-    real = problems.info.realization.to_numpy()
-    blocks = [np.flatnonzero(real == r) for r in np.unique(real)]
-    jobs = [(problems.subset(idx), activation, float(eta), int(budget), tol, kw) for idx in blocks]
-    parts = parallel.map(_train_block, jobs, scheduler=scheduler, name=f"figure2-{activation}-n{problems.n}")
-    B = len(problems)
-    W: list = [None] * B
-    hit, steps_run = np.empty(B, dtype=np.int64), np.empty(B, dtype=np.int64)
-    rel, diverged = np.empty(B), np.empty(B, dtype=bool)
-    for idx, part in zip(blocks, parts):
-        hit[idx], steps_run[idx], rel[idx], diverged[idx] = part.hit_step, part.steps_run, part.final_rel, part.diverged
-        for j, i in enumerate(idx):
-            W[i] = part.W[j]
-    first = parts[0]
-    return EnsembleResult(info=problems.info.copy(), hit_step=hit, steps_run=steps_run, final_rel=rel,
-                          diverged=diverged, W=W, steps=first.steps, tol=first.tol,
-                          wall_time=sum(p.wall_time for p in parts), n_buckets=sum(p.n_buckets for p in parts),
-                          n_chunks=sum(p.n_chunks for p in parts), stop=first.stop)
+    [res] = train_panels([(problems, activation, eta)], budget, tol, scheduler=scheduler, **kw)
+    return res
+
+
+def train_panels(panels: Sequence[tuple[Problems, str, float]], budget: int, tol: float, *,
+                 scheduler: str | None = None, **kw) -> list[EnsembleResult]:
+    """``train_blocks`` for several (problems, activation, eta) panels with one map over all their blocks,
+    so a cluster runs every (activation, n, realization) block of Figure 2 at once.
+
+    Parameters
+    ----------
+    panels : sequence of (Problems, str, float)
+    budget : int
+    tol : float
+    scheduler : str, optional
+    **kw
+        As ``train_blocks``.
+
+    Returns
+    -------
+    list of EnsembleResult
+        One per panel, in order.
+    """
+    blocks, jobs, owner = [], [], []
+    for p, (problems, activation, eta) in enumerate(panels):
+        real = problems.info.realization.to_numpy()
+        for r in np.unique(real):
+            idx = np.flatnonzero(real == r)
+            blocks.append(idx)
+            jobs.append((problems.subset(idx), activation, float(eta), int(budget), tol, kw))
+            owner.append(p)
+    parts = parallel.map(_train_block, jobs, scheduler=scheduler, name="figure2-block")
+    out = []
+    for p, (problems, _, _) in enumerate(panels):
+        mine = [(idx, part) for idx, part, o in zip(blocks, parts, owner) if o == p]
+        B = len(problems)
+        W: list = [None] * B
+        hit, steps_run = np.empty(B, dtype=np.int64), np.empty(B, dtype=np.int64)
+        rel, diverged = np.empty(B), np.empty(B, dtype=bool)
+        for idx, part in mine:
+            hit[idx], steps_run[idx], rel[idx], diverged[idx] = part.hit_step, part.steps_run, part.final_rel, part.diverged
+            for j, i in enumerate(idx):
+                W[i] = part.W[j]
+        first = mine[0][1]
+        out.append(EnsembleResult(info=problems.info.copy(), hit_step=hit, steps_run=steps_run, final_rel=rel,
+                                  diverged=diverged, W=W, steps=first.steps, tol=first.tol,
+                                  wall_time=sum(q.wall_time for _, q in mine),
+                                  n_buckets=sum(q.n_buckets for _, q in mine),
+                                  n_chunks=sum(q.n_chunks for _, q in mine), stop=first.stop))
+    return out
 
 
 def phase_run(problems: Problems, activation: str, eta: float, budget: int, tol: float, *, seed: int,
               device="cpu", threads: int | None = None, dtype=torch.float32,
-              shared_inputs: bool = True, n_boot: int = 200) -> PhaseRun:
+              shared_inputs: bool = True, n_boot: int = 200, trained: EnsembleResult | None = None) -> PhaseRun:
     """Train every network of ``problems`` on one activation and fit its boundary kd = c n.
 
     Section 4 of Oymak & Soltanolkotabi (2020): full-batch GD at a fixed step, each network stopping at
@@ -172,12 +206,14 @@ def phase_run(problems: Problems, activation: str, eta: float, budget: int, tol:
         whole realizations; otherwise each cell's count is redrawn from its binomial.
     n_boot : int
         Bootstrap draws for the boundary's intervals.
+    trained : EnsembleResult, optional
+        The networks already trained (``train_panels``); trained here, one task per realization, otherwise.
 
     Returns
     -------
     PhaseRun
     """
-    res = train_blocks(problems, activation, eta, budget, tol, device=device, dtype=dtype, threads=threads)
+    res = trained or train_blocks(problems, activation, eta, budget, tol, device=device, dtype=dtype, threads=threads)
     tab = res.table()
     n = problems.n
     tab["kd_over_n"] = tab.k * tab.d / n
@@ -223,15 +259,15 @@ def figure2(ns: Sequence[int], grid: Sequence[int], realizations: int, budget: i
     dict
         (n, activation) -> PhaseRun.
     """
-    runs = {}
     cells = [(k, d) for k in grid for d in grid]
-    for n in ns:
-        problems = sphere_problems(n, cells, realizations, seed=derive_seed(seed, "problems", n), dtype=dtype,
-                                   shared_inputs=True)
-        for act, step in eta.items():
-            runs[(n, act)] = phase_run(problems, act, step, budget, tol, seed=derive_seed(seed, "bootstrap", n, act),
-                                       device=device, threads=threads, dtype=dtype, n_boot=n_boot)
-    return runs
+    problems = {n: sphere_problems(n, cells, realizations, seed=derive_seed(seed, "problems", n), dtype=dtype,
+                                   shared_inputs=True) for n in ns}
+    panels = [(n, act, step) for n in ns for act, step in eta.items()]
+    trained = train_panels([(problems[n], act, step) for n, act, step in panels], budget, tol, device=device,
+                           dtype=dtype, threads=threads)
+    return {(n, act): phase_run(problems[n], act, step, budget, tol, seed=derive_seed(seed, "bootstrap", n, act),
+                                device=device, threads=threads, dtype=dtype, n_boot=n_boot, trained=res)
+            for (n, act, step), res in zip(panels, trained)}
 
 
 def figure2_table(runs: Mapping[tuple[int, str], PhaseRun]) -> pd.DataFrame:
