@@ -25,7 +25,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from .cache import Paths, chapter_state, read_run_record, toc_chapters
+from .cache import Paths, chapter_state, library_digest, read_run_record, toc_chapters
 from .display import check_anchor
 from .results import KINDS, VERDICTS, atomic_write_text
 
@@ -308,6 +308,8 @@ def _pins(root: Path) -> list[tuple[str, str, str, str]]:
         import tomllib
     except ImportError:  # Python 3.10: no version table
         return []
+    if not (root / "pyproject.toml").exists():
+        return []
     project = tomllib.loads((root / "pyproject.toml").read_text()).get("project", {})
     reqs = [(r, "") for r in project.get("dependencies", [])]
     for extra, rs in project.get("optional-dependencies", {}).items():
@@ -323,6 +325,16 @@ def _pins(root: Path) -> list[tuple[str, str, str, str]]:
             installed = "not installed"
         out.append((m.group(1), m.group(2), installed, extra))
     return out
+
+
+def _state(paths: Paths, name: str, profile: str, device: str, seed: int, digest: str,
+           overrides: dict | None) -> str:
+    """``cache.chapter_state`` of a chapter for the parameters of its last run ("unknown" if it cannot
+    be judged)."""
+    try:
+        return chapter_state(paths, name, profile, device, seed, digest, **({"overrides": overrides} if overrides else {}))
+    except (OSError, ValueError, TypeError):
+        return "unknown"
 
 
 def reproducibility_page(paths: Paths, records: list[dict[str, Any]]) -> str:
@@ -364,12 +376,13 @@ def reproducibility_page(paths: Paths, records: list[dict[str, Any]]) -> str:
               "current | command |"), "|---" * 11 + "|"]
     machines: dict[str, list[str]] = {}
     slow = []
+    digest = library_digest(paths)
     for rec in records:
         meta, run = rec["results"].get("meta", {}), rec["run"] or {}
         verdicts = [c["verdict"] for c in rec["results"].get("checks", {}).values()]
         profile, seed = meta.get("profile", "quick"), meta.get("seed", 0)
         device = run.get("device") or meta.get("device_requested") or "auto"
-        state = chapter_state(paths, rec["name"], profile, device, seed)
+        state = _state(paths, rec["name"], profile, device, seed, digest, run.get("overrides"))
         counts = ", ".join(f"{verdicts.count(v)} {v}" for v in VERDICTS if verdicts.count(v))
         cmd = run.get("command") or (f"python -m overparam run --chapter {rec['name']} --profile {profile} "
                                      f"--device {device} --seed {seed} --force")
