@@ -28,11 +28,11 @@ SIZES = {  # name: {profile: value}
     # Lemma 4 / Theorem 6 (E5): the gating stream at initialisation
     "gate_widths": {"quick": [512, 1024], "paper": [512, 2048, 8192]},
     "gate_depth": {"quick": 12, "paper": 16},
-    "gate_n": {"quick": 8, "paper": 16},
+    "gate_n": {"quick": 16, "paper": 16},
     "gate_dx": {"quick": 32, "paper": 32},
     "corr_widths": {"quick": [256, 512, 1024, 2048], "paper": [256, 1024, 4096, 16384]},
     "corr_n": {"quick": 16, "paper": 16},
-    "gate_seeds": {"quick": 3, "paper": 5},
+    "gate_seeds": {"quick": 5, "paper": 5},
     "corr_seeds": {"quick": 5, "paper": 5},
     # bound (5), Theorem 3, Theorem 5 (E4, E6, E7)
     "lazy_widths": {"quick": [64, 128, 256, 512], "paper": [64, 128, 256, 512, 1024, 2048, 4096]},
