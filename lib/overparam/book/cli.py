@@ -137,6 +137,9 @@ def _cluster_spec(args: argparse.Namespace, paths: pipeline.Paths):  # -> cluste
         raise pipeline.PipelineError(f"unknown cluster {kind!r}; valid: {', '.join(cluster.CLUSTERS)}")
     if args.scheduler and not args.scheduler.startswith(("tcp://", "tls://")):
         raise pipeline.PipelineError(f"--scheduler {args.scheduler!r}: expected tcp://HOST:PORT or tls://HOST:PORT")
+    if kind == "cuda" and args.device not in ("auto", "cuda"):
+        raise pipeline.PipelineError(f"--cluster cuda gives each worker one GPU: use --device cuda or auto, "
+                                     f"not {args.device!r}")
     workers = args.workers if args.workers is not None else (0 if kind == "cuda" else 1)
     if workers < 0 or (kind == "local" and workers < 1) or args.threads_per_worker < 1:
         raise pipeline.PipelineError("--workers and --threads-per-worker must be positive")

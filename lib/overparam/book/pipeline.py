@@ -98,7 +98,7 @@ def verdict_summary(verdicts: list[str]) -> str:
 
 
 def validate(paths: Paths, profile: str, device: str, chapters: list[str] | None,
-             overrides: dict[str, Any] | None = None) -> list[str]:
+             overrides: dict[str, Any] | None = None, local_device: bool = True) -> list[str]:
     """Check every input of a run before any compute.
 
     Parameters
@@ -115,6 +115,9 @@ def validate(paths: Paths, profile: str, device: str, chapters: list[str] | None
         Size overrides (``params.parse_set``), checked against every chosen chapter's size table as
         its source states it (``params.size_table_of``); a chapter whose table cannot be read without
         running it checks them itself when its ``Chapter`` is built.
+    local_device : bool
+        Whether the chapters run on this machine, so a CUDA device must be visible here (False for a
+        SLURM cluster or an existing scheduler, whose workers have the GPUs).
 
     Returns
     -------
@@ -141,7 +144,7 @@ def validate(paths: Paths, profile: str, device: str, chapters: list[str] | None
             check_overrides(table, overrides, ch)
         except ValueError as e:
             raise PipelineError(str(e)) from None
-    if device.startswith("cuda"):
+    if device.startswith("cuda") and local_device:
         import torch
 
         if not torch.cuda.is_available():
@@ -208,7 +211,8 @@ def run(paths: Paths, *, profile: str = "quick", device: str = "auto", seed: int
         Ctrl-C or SIGTERM: the chapter(s) running are marked interrupted, their last good outputs kept.
     """
     overrides = dict(overrides or {})
-    todo = validate(paths, profile, device, chapters, overrides)
+    remote = cluster is not None and (cluster.scheduler is not None or cluster.kind == "slurm")
+    todo = validate(paths, profile, device, chapters, overrides, local_device=not remote)
     digest = library_digest(paths)
     paths.out.mkdir(parents=True, exist_ok=True)
     remove_orphan_staging(paths)
