@@ -105,3 +105,45 @@ def test_cluster_options_are_checked_before_anything_starts(tmp_path, monkeypatc
     assert main(argv) == 2
     assert msg in capsys.readouterr().err
     assert not (tmp_path / "book" / "chapters").exists()
+
+
+def _certificates(folder):
+    """A CA and one certificate it signed (for 127.0.0.1), made with the openssl command."""
+    import shutil
+
+    if shutil.which("openssl") is None:
+        pytest.skip("needs the openssl command to make test certificates")
+    run = lambda *a: subprocess.run(["openssl", *a], cwd=folder, check=True, capture_output=True, timeout=60)
+    run("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca-key.pem", "-out", "ca.pem", "-days", "1",
+        "-subj", "/CN=overparam-test-ca")
+    run("req", "-newkey", "rsa:2048", "-nodes", "-keyout", "key.pem", "-out", "req.pem", "-subj", "/CN=127.0.0.1")
+    (folder / "ext.cnf").write_text("subjectAltName = IP:127.0.0.1\n")
+    run("x509", "-req", "-in", "req.pem", "-CA", "ca.pem", "-CAkey", "ca-key.pem", "-CAcreateserial", "-out",
+        "cert.pem", "-days", "1", "-extfile", "ext.cnf")
+    return {"ca_file": str(folder / "ca.pem"), "cert": str(folder / "cert.pem"), "key": str(folder / "key.pem")}
+
+
+def test_a_tls_scheduler_with_certificates_runs_the_sweeps(tmp_path, monkeypatch):
+    """The --scheduler tls:// path end to end: a TLS-only loopback cluster, the pipeline's client and the
+    kernel-side sweep map both connecting with the config's certificates; without them, no connection."""
+    import math
+
+    from distributed import LocalCluster
+
+    from overparam.runtime import parallel
+
+    config = {"tls": _certificates(tmp_path)}
+    sec = cluster.security(config)
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=True, host="127.0.0.1", protocol="tls",
+                      security=sec, dashboard_address="127.0.0.1:0", scheduler_kwargs={"dashboard": False},
+                      resources={"chapter": 1}) as tls_cluster:
+        address = tls_cluster.scheduler_address
+        assert address.startswith("tls://127.0.0.1:")
+        with cluster.connect(cluster.ClusterSpec(scheduler=address, config=config)) as client:
+            assert client.submit(math.sqrt, 16.0).result() == 4.0
+        for name, value in cluster.kernel_env(address, config).items():
+            monkeypatch.setenv(name, value)  # what a chapter's kernel gets
+        assert parallel.map(math.sqrt, [1.0, 9.0]) == [1.0, 3.0]
+        with pytest.raises(PipelineError, match="tls:// scheduler needs a \\[tls\\] section"), \
+                cluster.connect(cluster.ClusterSpec(scheduler=address)):
+            pass
