@@ -98,7 +98,7 @@ def lazy(lz: pd.DataFrame, fits: dict, tau50: float):
     against m."""
     fig, axes = plt.subplots(1, 3, figsize=(16, 4.2), layout="constrained")
     data = {}
-    for net in ("grelu", "relu"):
+    for net in sorted(lz.net.unique()):
         g = lz[lz.net == net].groupby("m")[["tau", "grad_change"]].mean()
         for ax, col in zip(axes[:2], ["tau", "grad_change"]):
             fit = fits.get(f"{col}_{net}")

@@ -33,16 +33,17 @@ def step_cost(*, n: int, width: int, depth: int, d_x: int, repeats: int, seed: i
     r = g.twin("relu")
     active = float(np.mean([mk.float().mean().item() for mk in g.gates(X)[1:]]))
     times = {"grelu": [], "relu": []}
+    cuda = torch.device(device).type == "cuda"
     for _ in range(2):
         _step(g, X, y, 1e-9)
         _step(r, X, y, 1e-9)
     for _ in range(repeats):
         for name, net in (("grelu", g), ("relu", r)):
-            if device != "cpu":
+            if cuda:
                 torch.cuda.synchronize()
             t0 = time.perf_counter()
             _step(net, X, y, 1e-9)
-            if device != "cpu":
+            if cuda:
                 torch.cuda.synchronize()
             times[name].append(time.perf_counter() - t0)
     tg, tr = float(np.median(times["grelu"])), float(np.median(times["relu"]))

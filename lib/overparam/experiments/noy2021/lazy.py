@@ -34,8 +34,8 @@ def _tau_probe(W0):
 
 
 def lazy_runs(widths, *, n: int, depth: int, d_x: int, eps: float, max_steps: int, n_seeds: int, seed: int,
-              probe_every: int = 25, device="cpu") -> pd.DataFrame:
-    """GReLU and ReLU (same C, W, B) trained by GD with the proof's step 1/(beta^2 L) to loss <= eps * loss_0,
+              probe_every: int = 25, nets=("grelu", "relu"), device="cpu") -> pd.DataFrame:
+    """GReLU and ReLU (``nets``; same C, W, B) trained by GD with the proof's step 1/(beta^2 L) to loss <= eps * loss_0,
     on the same n unit-norm inputs for every width. Rows per (m, seed, net): tau = max over the probes of
     max_k ||W_k - W_{1,k}||_2 (eq. 4), the relative gradient change max_i ||grad f(x_i; W_T) - grad f(x_i;
     W_1)||_F / ||grad f(x_i; W_1)||_F (Theorem 3's R), the kernel change max_ij |K_T - K_0| /
@@ -46,7 +46,7 @@ def lazy_runs(widths, *, n: int, depth: int, d_x: int, eps: float, max_steps: in
     for s in range(n_seeds):
         X, y = gaussian_unit(n, d_x, seed + 7919 * s, device)
         for m in widths:
-            for kind in ("grelu", "relu"):
+            for kind in nets:
                 net = GatedNet.paper_init(d_x, m, depth, generator=torch.Generator().manual_seed(seed + 31 * s + m),
                                           device=device, mode=kind)
                 net0 = net.twin(kind) if kind == "relu" else GatedNet(net.C, net.B, list(net.W), net.Psi)

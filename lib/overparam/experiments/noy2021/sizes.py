@@ -35,7 +35,8 @@ SIZES = {  # name: {profile: value}
     "gate_seeds": {"quick": 5, "paper": 5},
     "corr_seeds": {"quick": 5, "paper": 5},
     # bound (5), Theorem 3, Theorem 5 (E4, E6, E7)
-    "lazy_widths": {"quick": [64, 128, 256, 512], "paper": [64, 128, 256, 512, 1024, 2048, 4096]},
+    "lazy_widths": {"quick": [64, 128, 256, 512, 1024], "paper": [64, 128, 256, 512, 1024, 2048, 4096]},
+    "lazy_nets": {"quick": ["grelu"], "paper": ["grelu", "relu"]},
     "lazy_n": {"quick": 4, "paper": 4},
     "lazy_depth": {"quick": 4, "paper": 4},
     "lazy_dx": {"quick": 32, "paper": 32},
