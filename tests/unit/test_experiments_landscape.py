@@ -64,6 +64,7 @@ def test_paper_code_path_end_to_end_on_cifar_fixtures(tmp_path):
     assert run.panels[12].Z.dtype == np.float64
     ro = lx.readout(run.frame, 10.0)
     assert ro["n_panels"] == 6 and ro["min_ratio"] == pytest.approx(run.frame.r_star_over_u.min())
+    assert lx.readouts(res, 10.0).n_panels.tolist() == [6]
     # the 100-class head and the noisy labels came through
     X, y, _, _, classes = lx.load_data("cifar10_noisy", cfg, seed=3, root=tmp_path)
     _, y0, _, _, _ = lx.load_data("cifar10", cfg, seed=3, root=tmp_path)

@@ -41,7 +41,7 @@ from ...runtime.progress import progress as show_progress
 from ...train.classifier import train_classifier
 from ...train.schedules import scale_schedule
 
-__all__ = ["Landscapes", "Panel", "Run", "crossover", "landscapes", "load_data", "panel", "readout", "run"]
+__all__ = ["Landscapes", "Panel", "Run", "crossover", "landscapes", "load_data", "panel", "readout", "readouts", "run"]
 
 _DTYPES = {"float32": torch.float32, "float64": torch.float64}
 
@@ -231,17 +231,28 @@ def landscapes(cfg: dict, *, seed: int, device: torch.device | str = "cpu", root
 
 
 def readout(frame: pd.DataFrame, rule: float) -> dict:
-    """The numbers the check decides on, for the panels of one run (or any set of panels).
+    """The numbers the check decides on, over a set of panels (one run's, or every run's).
 
     Returns
     -------
     dict
-        ``min_ratio`` (the smallest r*/u over the panels; the observation predicts > ``rule``),
-        ``worst_epoch`` (where it is attained), ``n_panels``, ``n_valid`` (panels whose Oja estimate converged
-        to a negative value), ``n_censored`` (panels whose lines never crossed) and ``rule``.
+        ``min_ratio`` (the smallest r*/u over the panels; the observation predicts > ``rule``), ``worst``
+        (the run and epoch where it is attained), ``n_panels``, ``n_valid`` (panels whose Oja estimate
+        converged to a negative value), ``n_converged``, ``n_negative``, ``n_censored`` (panels whose lines
+        never crossed), ``oja_scale`` (the median of lambda_max / |Oja's lambda_min|: the number of shifted
+        power steps a relative gap of that size needs per e-fold) and ``rule``.
     """
     i = int(np.argmin(frame.r_star_over_u.to_numpy()))
     ratio = float(frame.r_star_over_u.iloc[i])
-    return {"min_ratio": ratio if math.isfinite(ratio) else float("nan"), "worst_epoch": int(frame.epoch.iloc[i]),
+    worst = frame.iloc[i]
+    return {"min_ratio": ratio if math.isfinite(ratio) else float("nan"),
+            "worst": f"{worst.arch} on {worst.dataset}, epoch {int(worst.epoch)}",
             "n_panels": len(frame), "n_valid": int(frame.oja_valid.sum()),
-            "n_censored": int(frame.r_star_censored.sum()), "rule": float(rule)}
+            "n_converged": int(frame.oja_converged.sum()), "n_negative": int((frame.lam_min < 0).sum()),
+            "n_censored": int(frame.r_star_censored.sum()),
+            "oja_scale": float(np.median(frame.lam_max / frame.lam_min.abs())), "rule": float(rule)}
+
+
+def readouts(result: Landscapes, rule: float) -> pd.DataFrame:
+    """``readout`` per run, one row each (architecture, data set and the numbers)."""
+    return pd.DataFrame([{"arch": r.arch, "dataset": r.dataset, **readout(r.frame, rule)} for r in result.runs])
