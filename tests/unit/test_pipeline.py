@@ -364,19 +364,22 @@ def test_sigterm_keeps_the_last_good_output_and_list_says_so(book, tmp_path_fact
 
 
 def test_orphan_staging_of_a_dead_process_is_removed(book):
+    import os
+    import socket
     import subprocess
     import sys
 
+    from overparam.book.cache import STAGING_OWNER, remove_orphan_staging
+
     dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True,
                           text=True, check=True).stdout.strip()
-    orphan = book.out / ".staging" / f"alpha-{dead}"
-    (orphan / "alpha").mkdir(parents=True)
-    mine = book.out / ".staging" / f"alpha-w{__import__('os').getpid()}"
-    mine.mkdir()
-    from overparam.book.cache import remove_orphan_staging
-
-    assert remove_orphan_staging(book) == [orphan]
-    assert not orphan.exists() and mine.exists()
+    host = socket.gethostname()
+    folders = {"orphan": f"{host} {dead}", "mine": f"{host} {os.getpid()}", "elsewhere": f"other-node {dead}"}
+    for name, owner in folders.items():
+        (book.out / ".staging" / name / "alpha").mkdir(parents=True)
+        (book.out / ".staging" / name / STAGING_OWNER).write_text(owner)
+    assert remove_orphan_staging(book) == [book.out / ".staging" / "orphan"]
+    assert sorted(p.name for p in (book.out / ".staging").iterdir()) == ["elsewhere", "mine"]
 
 
 # --------------------------------------------------------------------------- chapters as Dask tasks

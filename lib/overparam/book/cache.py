@@ -22,6 +22,7 @@ from typing import Any
 
 __all__ = [
     "RUN_RECORD",
+    "STAGING_OWNER",
     "Paths",
     "PipelineError",
     "cache_key",
@@ -37,6 +38,8 @@ __all__ = [
 
 RUN_RECORD = "_run.json"
 """File name of the run record inside a chapter's output folder (``book/chapters/NAME/_run.json``)."""
+STAGING_OWNER = ".owner"
+"""File in each staging folder with the host name and process id that own it."""
 
 
 class PipelineError(RuntimeError):
@@ -292,6 +295,9 @@ def _alive(pid: int) -> bool:
 def remove_orphan_staging(paths: Paths) -> list[Path]:
     """Remove staging folders whose process is gone (a run killed with SIGKILL, a lost worker).
 
+    Only folders owned by a process of this host are judged (``STAGING_OWNER``): a worker of another
+    machine sharing the file system is left alone.
+
     Parameters
     ----------
     paths : Paths
@@ -302,11 +308,15 @@ def remove_orphan_staging(paths: Paths) -> list[Path]:
         The folders removed.
     """
     import shutil
+    import socket
 
     removed = []
-    for d in sorted((paths.out / ".staging").glob("*-*")):
-        m = re.fullmatch(r".+-w?(\d+)", d.name)
-        if d.is_dir() and m and not _alive(int(m.group(1))):
+    for d in sorted(p for p in (paths.out / ".staging").glob("*") if p.is_dir()):
+        try:
+            host, pid = (d / STAGING_OWNER).read_text().split()
+        except (OSError, ValueError):
+            continue
+        if host == socket.gethostname() and pid.isdigit() and not _alive(int(pid)):
             shutil.rmtree(d, ignore_errors=True)
             removed.append(d)
     return removed

@@ -47,7 +47,8 @@ THREAD_ENV = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
 
 
 def pack(staging: Path) -> dict[str, bytes]:
-    """Every file under ``staging`` (but the progress log) as relative path -> bytes.
+    """The staged outputs (``NAME.ipynb``, ``NAME/...``) as relative path -> bytes; the progress log and
+    the owner file stay behind.
 
     Parameters
     ----------
@@ -58,7 +59,7 @@ def pack(staging: Path) -> dict[str, bytes]:
     dict
     """
     return {str(f.relative_to(staging)): f.read_bytes() for f in sorted(staging.rglob("*"))
-            if f.is_file() and f.name != "progress.log"}
+            if f.is_file() and (f.parent != staging or f.suffix == ".ipynb")}
 
 
 def unpack(files: dict[str, bytes], staging: Path) -> None:

@@ -27,6 +27,7 @@ import os
 import re
 import shutil
 import signal
+import socket
 import sys
 import threading
 import time
@@ -35,7 +36,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from ..runtime.progress import ENV as PROGRESS_ENV
-from .cache import RUN_RECORD, Paths, cache_key, interrupted_marker
+from .cache import RUN_RECORD, STAGING_OWNER, Paths, cache_key, interrupted_marker
 from .params import SET_ENV
 from .results import atomic_write_text
 
@@ -175,7 +176,8 @@ def _environ(updates: dict[str, str | None]) -> Iterator[None]:
 
 
 def staging_dir(paths: Paths, chapter: str, tag: str = "") -> Path:
-    """A fresh staging folder ``book/chapters/.staging/NAME-[TAG]PID`` (removed first if it exists).
+    """A fresh staging folder ``book/chapters/.staging/NAME-[TAG]PID`` (removed first if it exists),
+    with the host and process that own it in ``STAGING_OWNER`` (``cache.remove_orphan_staging``).
 
     Parameters
     ----------
@@ -192,6 +194,7 @@ def staging_dir(paths: Paths, chapter: str, tag: str = "") -> Path:
     if staging.exists():
         shutil.rmtree(staging)
     (staging / chapter).mkdir(parents=True)
+    (staging / STAGING_OWNER).write_text(f"{socket.gethostname()} {os.getpid()}\n")
     return staging
 
 
