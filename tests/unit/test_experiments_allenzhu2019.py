@@ -127,3 +127,12 @@ def test_sgd_width_from_proof_matches_the_closed_form():
     from overparam.theory import allenzhu2019 as th
     for b in (1, 3, 8):
         assert ex.sgd_width_from_proof(8, 3, 0.1, b) == pytest.approx(th.sgd_width_derived(8, 3, 0.1, b), rel=1e-6)
+
+
+def test_width_threshold_stops_at_the_first_lazy_width():
+    thr = ex.width_threshold([4], 2, [16, 64, 256], [0, 1], c_eta=1.0, steps=400, d_free=3, data_seed=0,
+                             max_flips=0.2, max_gram_change=0.5, min_share=0.5)
+    t = thr.table
+    assert len(t) <= 3 and thr.mstar[0] == t.width.iloc[-1] and t.lazy_share.iloc[-1] >= 0.5
+    assert (t.lazy_share.iloc[:-1] < 0.5).all()
+    assert thr.theory[0] > 1e20

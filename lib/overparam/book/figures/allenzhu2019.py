@@ -11,7 +11,7 @@ import numpy as np
 
 from ..plotting import PALETTE
 
-__all__ = ["claim76", "gd_mechanisms", "gram", "perturbations", "sgd_and_ce", "step1"]
+__all__ = ["claim76", "gd_mechanisms", "gram", "perturbations", "sgd_and_ce", "step1", "width_threshold"]
 
 
 def _seed_mean(ax, x, Y, label, color, marker="o"):
@@ -142,3 +142,14 @@ def claim76(table):
               title="(b) the claim itself")
     ax[0].legend()
     return fig, table
+
+
+def width_threshold(thr):
+    """E13: the smallest lazy width m*(n) on a log scale beside Theorem 1's width (constants 1)."""
+    fig, ax = plt.subplots(figsize=(7, 4.5), layout="constrained")
+    ax.semilogy(thr.ns, thr.mstar, "o-", color=PALETTE[0], label=f"measured m* (L = {thr.depth}): {thr.rule}")
+    ax.semilogy(thr.ns, thr.theory, "s--", color=PALETTE[3], label=r"Theorem 1: $n^{24}L^{12}\log^5 m/\delta^8$ (constants 1)")
+    ax.set(xscale="log", xlabel="samples $n$", ylabel="width $m$", title="(E13) how wide is wide enough")
+    ax.set_xticks(thr.ns, [str(n) for n in thr.ns])
+    ax.legend(fontsize=8)
+    return fig, {"n": thr.ns, "m_star": thr.mstar, "theorem_width": thr.theory, "delta": thr.deltas}

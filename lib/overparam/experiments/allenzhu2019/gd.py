@@ -105,5 +105,6 @@ def gd_widths(n: int, depth: int, widths, seeds, *, c_eta: float, steps: int, d_
     df["rate_ratio_0"] = df.tail_slope / df.pred_slope_0
     df["minnorm_ratio"] = df.distance / df.minnorm
     piv = lambda col: df.pivot(index="seed", columns="width", values=col).to_numpy()
-    fits = {col: exponent_over_seeds(widths, piv(col)) for col in ("distance", "flips", "gram_change", "lin_err")}
+    fits = ({col: exponent_over_seeds(widths, piv(col)) for col in ("distance", "flips", "gram_change", "lin_err")}
+            if len(widths) >= 3 else {})
     return SimpleNamespace(table=df, curves=curves, fits=fits, delta=delta, n=n, depth=depth, widths=list(widths))

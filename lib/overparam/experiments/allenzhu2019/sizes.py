@@ -53,6 +53,11 @@ SIZES = {  # name: {profile: value}
     "flip_width": {"quick": 20000, "paper": 100000},
     "flip_omegas": {"quick": [1e-3, 3e-3, 1e-2, 3e-2, 1e-1], "paper": [1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 1e-1]},
     "flip_seeds": {"quick": 5, "paper": 10},
+    # E13: how wide is wide enough (ours)
+    "thr_ns": {"quick": [4, 8, 16], "paper": [4, 8, 16, 32, 64]},
+    "thr_widths": {"quick": [16, 32, 64, 128, 256, 512], "paper": [16, 32, 64, 128, 256, 512, 1024, 2048, 4096]},
+    "thr_seeds": {"quick": 5, "paper": 10},
+    "thr_steps": {"quick": 600, "paper": 3000},
     # Errata
     "mc_samples": {"quick": 4_000_000, "paper": 100_000_000},
 }
