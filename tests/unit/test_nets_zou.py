@@ -106,3 +106,24 @@ def test_sgd_uses_distinct_samples_and_trains():
     log = train_margin(ens, X, y, eta_bar=2.0, max_steps=2000, batch_size=2, generator=torch.Generator().manual_seed(0))
     assert np.all(log.acc_step > 0)
     assert math.isfinite(float(log.loss[-1].max()))
+
+
+def test_without_targets_every_network_runs_and_record_at_measures_there():
+    X, y = _data(n=10)
+    ens = ZouEnsemble.init(6, 32, 1, seeds=[0, 1])
+    W0 = ens.state()
+    log = train_margin(ens, X, y, eta_bar=2.0, max_steps=7, stop_at_accuracy=False)
+    assert log.loss.shape == (8, 2)
+    ens2 = ZouEnsemble.init(6, 32, 1, seeds=[0, 1])
+    log2 = train_margin(ens2, X, y, eta_bar=2.0, max_steps=7, stop_at_accuracy=False, record_at=7)
+    np.testing.assert_allclose(log2.dist_at, distances(ens, W0)[0].numpy())
+
+
+def test_per_sample_gradient_spectral_norms_match_autograd():
+    X, _ = _data(n=4)
+    ens = ZouEnsemble.init(6, 16, 3, seeds=[0, 1])
+    norms = ens.per_sample_gradient_spectral(X)
+    for i in range(4):
+        grads = torch.autograd.grad(ens(X[i:i + 1]).sum(), ens.W)
+        for ell, g in enumerate(grads):
+            torch.testing.assert_close(torch.linalg.matrix_norm(g, ord=2), norms[ell][:, i])

@@ -65,7 +65,7 @@ def project_simplex(v: np.ndarray) -> np.ndarray:
     return np.maximum(v - theta, 0.0)
 
 
-def simplex_qp(G, *, tol: float = 1e-10, max_iter: int = 20_000) -> SimplexQP:
+def simplex_qp(G, *, tol: float = 1e-5, max_iter: int = 20_000) -> SimplexQP:
     """min a^T G a over the probability simplex, for a symmetric positive semi-definite G.
 
     Parameters

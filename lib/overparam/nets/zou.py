@@ -193,3 +193,26 @@ class ZouEnsemble:
             S = (pre[-1] > 0).to(h.dtype)
             y = y.to(h.dtype)
             return (y[:, None] * y[None, :]) * (h @ h.transpose(1, 2)) * (S @ S.transpose(1, 2)) / self.width
+
+    def per_sample_gradient_spectral(self, X: torch.Tensor) -> list[torch.Tensor]:
+        """||d y_hat_i / d W_l||_2 for every layer and input, per network.
+
+        d y_hat_i / d W_l = x_{l-1,i} delta_{l,i}^T is rank one, so its spectral norm is
+        ||x_{l-1,i}|| ||delta_{l,i}||, delta_{l,i} = d y_hat_i / d(W_l^T x_{l-1,i}) (by autograd through
+        the pre-activations): the per-sample quantity of Theorem 5.3(viii)'s upper bound.
+
+        Parameters
+        ----------
+        X : torch.Tensor
+            (n, d).
+
+        Returns
+        -------
+        list of torch.Tensor
+            L tensors (K, n).
+        """
+        with torch.enable_grad():
+            pre, feats = self.layers(X)
+            out = feats[-1] @ self.v
+            deltas = torch.autograd.grad(out.sum(), pre)
+        return [f.detach().norm(dim=2) * dl.norm(dim=2) for f, dl in zip(feats[:-1], deltas)]

@@ -75,7 +75,8 @@ def lemma_a4_lower(phi: float, L: int) -> np.ndarray:
 
 def norm_deviation_bound(n: int, L: int, m, delta: float = 0.05):
     """Theorem 5.1(i) (verbatim) with C' = 1: | ||x_l|| - 1 | <= L sqrt(log(nL/delta)/m)."""
-    return L * np.sqrt(math.log(n * L / delta) / np.asarray(m, dtype=float))
+    L = np.asarray(L, dtype=float)
+    return L * np.sqrt(np.log(n * L / delta) / np.asarray(m, dtype=float))
 
 
 def norm_deviation_std(L: int, m):

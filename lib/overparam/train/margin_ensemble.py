@@ -48,6 +48,8 @@ class MarginLog:
         (K,) bool.
     eta : float
         The step eta_bar / m.
+    dist_at : numpy.ndarray or None
+        (K,) max_l ||W_l - W_l(0)||_2 at step ``record_at`` (None when not asked or not reached).
     """
 
     acc_step: np.ndarray
@@ -58,9 +60,11 @@ class MarginLog:
     loss: np.ndarray
     diverged: np.ndarray
     eta: float
+    dist_at: np.ndarray | None = None
 
 
-def distances(ens: ZouEnsemble, W0: Sequence[torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
+def distances(ens: ZouEnsemble, W0: Sequence[torch.Tensor], which: np.ndarray | None = None
+              ) -> tuple[torch.Tensor, torch.Tensor]:
     """(max_l ||W_l - W_l0||_2, sqrt(sum_l ||W_l - W_l0||_F^2)) per network, in float64.
 
     Parameters
@@ -68,22 +72,33 @@ def distances(ens: ZouEnsemble, W0: Sequence[torch.Tensor]) -> tuple[torch.Tenso
     ens : ZouEnsemble
     W0 : sequence of torch.Tensor
         The reference weights (``ens.state()`` at initialisation).
+    which : numpy.ndarray, optional
+        (K,) bool: compute only these networks (the others are NaN); the SVDs dominate the cost.
 
     Returns
     -------
     tuple of torch.Tensor
         Two (K,) tensors.
     """
+    K = ens.K
+    which = np.ones(K, dtype=bool) if which is None else np.asarray(which, dtype=bool)
+    idx = torch.from_numpy(np.nonzero(which)[0])
+    spec_all = torch.full((K,), float("nan"), dtype=torch.float64)
+    frob_all = spec_all.clone()
+    if len(idx) == 0:
+        return spec_all, frob_all
     with torch.no_grad():
-        D = [(w - w0).double() for w, w0 in zip(ens.W, W0)]
+        D = [(w[idx] - w0[idx]).double() for w, w0 in zip(ens.W, W0)]
         spec = torch.stack([torch.linalg.matrix_norm(d, ord=2) for d in D]).amax(0)
         frob = torch.sqrt(sum((d**2).sum(dim=(1, 2)) for d in D))
-    return spec, frob
+    spec_all[idx], frob_all[idx] = spec, frob
+    return spec_all, frob_all
 
 
 def train_margin(ens: ZouEnsemble, X: torch.Tensor, y: torch.Tensor, *, eta_bar: float, max_steps: int,
                  loss: str = "logistic", batch_size: int | None = None, generator: torch.Generator | None = None,
-                 eps: Sequence[float] = (), stop_at_accuracy: bool = True) -> MarginLog:
+                 eps: Sequence[float] = (), stop_at_accuracy: bool = True,
+                 record_at: int | None = None) -> MarginLog:
     """Train every network until it meets its targets or ``max_steps`` updates have run.
 
     Parameters
@@ -106,7 +121,10 @@ def train_margin(ens: ZouEnsemble, X: torch.Tensor, y: torch.Tensor, *, eta_bar:
     eps : sequence of float
         Loss targets; a network stops once all are met (and accuracy, when ``stop_at_accuracy``).
     stop_at_accuracy : bool
-        Count 100 % accuracy as a target.
+        Count 100 % accuracy as a target. With no target at all every network runs ``max_steps``.
+    record_at : int, optional
+        Also record the distances at this step (``MarginLog.dist_at``: spectral, before that step's
+        update); no network stops before it.
 
     Returns
     -------
@@ -127,6 +145,7 @@ def train_margin(ens: ZouEnsemble, X: torch.Tensor, y: torch.Tensor, *, eta_bar:
     active = torch.ones(K, dtype=torch.bool)
     diverged = np.zeros(K, dtype=bool)
     curve = []
+    dist_at = None
     for step in range(max_steps + 1):
         with torch.no_grad():
             out = ens(X)
@@ -142,7 +161,7 @@ def train_margin(ens: ZouEnsemble, X: torch.Tensor, y: torch.Tensor, *, eta_bar:
         if new_acc.any():
             idx = new_acc.numpy()
             acc_step[idx] = step
-            spec, frob = distances(ens, W0)
+            spec, frob = distances(ens, W0, idx)
             pre = ens.preactivations(X)
             fl = sum(sign_flips(p0, p, count=True, dim=(1, 2)) for p0, p in zip(pre0, pre))
             total = sum(p0[0].numel() for p0 in pre0)
@@ -151,7 +170,12 @@ def train_margin(ens: ZouEnsemble, X: torch.Tensor, y: torch.Tensor, *, eta_bar:
         for j, e in enumerate(eps):
             hit = ((L <= e) & active).numpy() & (eps_steps[:, j] < 0)
             eps_steps[hit, j] = step
-        done = np.all(eps_steps >= 0, axis=1) & ((acc_step >= 0) | (not stop_at_accuracy))
+        if record_at is not None and step == record_at:
+            dist_at = distances(ens, W0)[0].numpy().copy()
+        has_target = stop_at_accuracy or bool(eps)
+        done = np.all(eps_steps >= 0, axis=1) & ((acc_step >= 0) | (not stop_at_accuracy)) & has_target
+        if record_at is not None and step < record_at:
+            done[:] = False
         active &= ~torch.from_numpy(done)
         if step == max_steps or not active.any():
             break
@@ -166,4 +190,4 @@ def train_margin(ens: ZouEnsemble, X: torch.Tensor, y: torch.Tensor, *, eta_bar:
             mask = active.to(X.dtype).reshape(K, 1, 1)
             for w, g in zip(ens.W, grads):
                 w.sub_(eta * mask * g)
-    return MarginLog(acc_step, eps_steps, dist2, distF, flips, np.array(curve), diverged, eta)
+    return MarginLog(acc_step, eps_steps, dist2, distF, flips, np.array(curve), diverged, eta, dist_at)

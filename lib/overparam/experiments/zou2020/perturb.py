@@ -1,0 +1,149 @@
+"""Theorem 5.3 of Zou, Cao, Zhou & Gu (2020) under controlled perturbations (notes E5, E2).
+
+* ``flips_vs_tau``: Theorem 5.3(iii) / Lemma B.3, sign flips of one layer (L = 1, where the tau window is
+  widest) under perturbations of spectral norm exactly tau: random Gaussian directions, and the rank-one
+  worst case per input (``measure.perturbations``).
+* ``gradient_lower``: Theorem 5.3(vii) at tau = 0 through the worst case over the loss weights,
+  gamma_min = min_{a in simplex} a^T G a (``measure.worst_case_gradient``), against phi and n, plus the
+  duplicates demonstration (E2b): lambda_min(G) drops to 0, gamma_min does not move.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import torch
+
+from ...data import zou2020 as zd
+from ...measure.fit import SlopeFit, loglog_slope
+from ...measure.perturbations import random_perturbation, rank_one_adversarial, sign_flips
+from ...measure.worst_case_gradient import simplex_qp
+from ...nets.zou import ZouEnsemble
+from ...runtime import derive_seed
+from ...theory import zou2020 as th
+
+__all__ = ["Flips", "GradientLower", "flips_vs_tau", "gradient_lower"]
+
+
+@dataclass(frozen=True)
+class Flips:
+    """Flip fractions against tau.
+
+    Attributes
+    ----------
+    table : pandas.DataFrame
+        Rows (tau, seed): ``random`` and ``worst`` fractions (mean over inputs and units), ``predicted``
+        (3 tau^2/pi)^{1/3}, ``tau_lo``/``tau_hi`` (the window, constants 1).
+    random_fit, worst_fit : SlopeFit
+        log-log slopes in tau over all (tau, seed) points.
+    """
+
+    table: pd.DataFrame
+    random_fit: SlopeFit
+    worst_fit: SlopeFit
+
+    @property
+    def worst_over_predicted(self) -> float:
+        """Mean measured / (3 tau^2/pi)^{1/3} over the grid."""
+        return float((self.table.worst / self.table.predicted).mean())
+
+
+def flips_vs_tau(*, n: int, d: int, phi: float, mu: float, width: int, taus, seeds: int, seed: int) -> Flips:
+    """Fraction of first-layer signs flipped by a perturbation of spectral norm tau (L = 1, E5).
+
+    Parameters
+    ----------
+    n, d, phi, mu
+        The phi-pair inputs the signs are taken at (n inputs).
+    width : int
+        m.
+    taus : sequence of float
+    seeds : int
+        Networks (each with its own random directions).
+    seed : int
+
+    Returns
+    -------
+    Flips
+    """
+    data = zd.phi_pairs(n, d, phi, np.random.default_rng(derive_seed(seed, "data")), mu=mu)
+    X = torch.from_numpy(data.X)
+    rows = []
+    for s in range(seeds):
+        W = ZouEnsemble.init(d, width, 1, [derive_seed(seed, "net", s)]).state()[0][0]   # (d, m)
+        pre = X @ W                                                                       # (n, m)
+        gen = torch.Generator().manual_seed(derive_seed(seed, "directions", s))
+        for tau in taus:
+            dW = random_perturbation((d, width), tau, gen)
+            rand = sign_flips(pre, X @ (W + dW))
+            worst = np.mean([sign_flips(pre[i], pre[i] + rank_one_adversarial(pre[i], X[i], tau) @ X[i])
+                             for i in range(n)])
+            rows.append({"tau": tau, "seed": s, "random": rand, "worst": float(worst)})
+    table = pd.DataFrame(rows)
+    table["predicted"] = th.worst_case_flip_fraction(table.tau)
+    lo, hi = th.tau_window(width, 1, 1)
+    table["tau_lo"], table["tau_hi"] = lo, hi
+    ok = table.random > 0
+    return Flips(table, loglog_slope(table.tau[ok], table.random[ok]), loglog_slope(table.tau, table.worst))
+
+
+@dataclass(frozen=True)
+class GradientLower:
+    """gamma_min at initialisation against phi (n fixed) and n (phi fixed), L = 1.
+
+    Attributes
+    ----------
+    table : pandas.DataFrame
+        Rows (sweep, n, phi, seed): ``gamma`` (the QP value), ``gap`` (its certified gap), ``uniform``
+        (a^T G a at the uniform a), ``lam_min`` (lambda_min(G)), ``width_needed`` (n^2 phi^-1 log n).
+    phi_fit, n_fit : SlopeFit
+        log-log slopes of gamma_min in the measured phi and in n.
+    duplicates : dict
+        ``gamma``, ``gamma_dup``, ``lam_min``, ``lam_min_dup`` (means over seeds) for E2b.
+    """
+
+    table: pd.DataFrame
+    phi_fit: SlopeFit
+    n_fit: SlopeFit
+    duplicates: dict
+
+
+def _gram(d: int, width: int, data: zd.ZouData, net_seed: int) -> np.ndarray:
+    ens = ZouEnsemble.init(d, width, 1, [net_seed])
+    return ens.last_layer_gram(torch.from_numpy(data.X), torch.from_numpy(data.y))[0].numpy()
+
+
+def gradient_lower(*, d: int, mu: float, width: int, ns, phis, n_fixed: int, phi_fixed: float, seeds: int,
+                   seed: int) -> GradientLower:
+    """The worst-case gradient constant gamma_min of Theorem 5.3(vii) at init, against phi and n (E2, E2b).
+
+    Returns
+    -------
+    GradientLower
+    """
+    cells = [("phi", n_fixed, p) for p in phis] + [("n", n, phi_fixed) for n in ns]
+    rows, dup = [], {"gamma": [], "gamma_dup": [], "lam_min": [], "lam_min_dup": []}
+    for s in range(seeds):
+        net_seed = derive_seed(seed, "net", s)
+        for sweep, n, phi in cells:
+            data = zd.phi_pairs(n, d, phi, np.random.default_rng(derive_seed(seed, "data", n, repr(phi), s)), mu=mu)
+            G = _gram(d, width, data, net_seed)
+            qp = simplex_qp(G)
+            rows.append({"sweep": sweep, "n": n, "phi": data.phi, "seed": s, "gamma": qp.value,
+                         "gap": qp.value - qp.lower, "uniform": float(np.full(n, 1 / n) @ G @ np.full(n, 1 / n)),
+                         "lam_min": float(np.linalg.eigvalsh(G)[0]),
+                         "width_needed": n**2 / data.phi * math.log(n)})
+            if sweep == "n" and n == n_fixed:
+                dd = zd.with_duplicates(data, n // 2, np.random.default_rng(derive_seed(seed, "dup", s)))
+                Gd = _gram(d, width, dd, net_seed)
+                dup["gamma"].append(qp.value)
+                dup["gamma_dup"].append(simplex_qp(Gd).value)
+                dup["lam_min"].append(float(np.linalg.eigvalsh(G)[0]))
+                dup["lam_min_dup"].append(float(np.linalg.eigvalsh(Gd)[0]))
+    table = pd.DataFrame(rows)
+    t_phi, t_n = table[table.sweep == "phi"], table[table.sweep == "n"]
+    return GradientLower(table, loglog_slope(t_phi.phi, t_phi.gamma), loglog_slope(t_n.n, t_n.gamma),
+                         {k: float(np.mean(v)) for k, v in dup.items()})
