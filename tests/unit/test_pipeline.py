@@ -504,3 +504,23 @@ def test_a_killed_worker_is_replaced_and_the_chapter_retried(book, tmp_path_fact
     killed = int(marker.read_text())
     leftovers = [p.name for p in remove_orphan_staging(book)]
     assert leftovers in ([], [f"victim-w{killed}"])  # the dead worker's staging goes at the next run
+
+
+def test_chapter_checks_overrides_itself(tmp_path, monkeypatch):
+    """A chapter whose size table the pipeline cannot read from its source still refuses a bad --set
+    when its Chapter is built, before any compute, and shows a good one in its size table."""
+    from overparam import Chapter
+    from overparam.book.params import SET_ENV
+
+    sizes = {"n": {"quick": 2, "paper": 9}, "widths": {"quick": [1, 2], "paper": [3]}}
+    monkeypatch.setenv(SET_ENV, json.dumps({"m": 1}))
+    with pytest.raises(ValueError, match="unknown size\\(s\\) m for t; valid: n, widths"):
+        Chapter("t", profile="quick", device="cpu", seed=0, out_dir=tmp_path, sizes=sizes)
+    monkeypatch.setenv(SET_ENV, json.dumps({"widths": [4, 8]}))
+    ch = Chapter("t", profile="quick", device="cpu", seed=0, out_dir=tmp_path, sizes=sizes)
+    assert ch.sizes.widths == [4, 8] and ch.sizes.n == 2 and ch.results.meta["overrides"] == {"widths": [4, 8]}
+    table = ch.sizes_table()
+    assert table.loc["widths", "this run (--set, quick)"] == "[4, 8]" and table.loc["n", "this run (--set, quick)"] == ""
+    monkeypatch.delenv(SET_ENV)
+    assert list(Chapter("t", profile="quick", device="cpu", seed=0, out_dir=tmp_path, sizes=sizes).sizes_table()) == \
+        ["quick", "paper"]

@@ -100,7 +100,8 @@ def chapter_task(root: str, chapter: str, params: dict[str, Any], env: dict[str,
     Returns
     -------
     dict
-        ``{"ok": True, "record": ..., "files": {path: bytes}, "worker": address, "threads": n}`` or
+        ``{"ok": True, "record": ..., "files": {path: bytes}, "worker": address, "threads": n}`` (and
+        ``cuda_visible_devices`` on a GPU worker, also in the record) or
         ``{"ok": False, "cell_index", "ename", "evalue", "traceback", "failed": bytes or None, ...}``.
     """
     from distributed import get_worker, secede
@@ -112,6 +113,8 @@ def chapter_task(root: str, chapter: str, params: dict[str, Any], env: dict[str,
     staging = staging_dir(paths, chapter, tag="w")
     kernel_env = {**env, **{k: str(threads) for k in THREAD_ENV}}
     out: dict[str, Any] = {"worker": worker.address, "threads": threads}
+    if os.environ.get("CUDA_VISIBLE_DEVICES"):  # a dask-cuda worker: its GPU is the kernel's "cuda"
+        out["cuda_visible_devices"] = os.environ["CUDA_VISIBLE_DEVICES"]
     params = {**params, "extra": {**(params.get("extra") or {}), **out}}
     try:
         record = execute_staged(paths, chapter, staging, progress=False, env=kernel_env, **params)

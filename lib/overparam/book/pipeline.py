@@ -23,7 +23,8 @@ reproducibility page reads) is one JSON object: ``chapter``, ``key`` (the cache 
 ``checks`` (check key -> verdict), ``overrides`` (only when ``--set`` was given), ``commit`` (git HEAD,
 or null outside git), ``tree_clean`` (no uncommitted change to tracked files when the run started, or
 null), ``command`` (the command that reproduces this chapter), ``mode`` (``serial`` or ``dask``) and,
-under Dask, ``worker`` (its address) and ``threads`` (its thread share). ``results.json``'s ``meta``
+under Dask, ``worker`` (its address), ``threads`` (its thread share) and, on a dask-cuda worker,
+``cuda_visible_devices`` (its GPU). ``results.json``'s ``meta``
 adds the resolved device, threads and versions.
 
 ``build`` renders the executed notebooks with Jupyter Book, which never executes anything, so what the
