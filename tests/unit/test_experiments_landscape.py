@@ -55,7 +55,7 @@ def test_paper_code_path_end_to_end_on_cifar_fixtures(tmp_path):
     assert [(r.arch, r.dataset) for r in res.runs] == [("resnet32", "cifar10_noisy")]
     f = res.frame
     assert f.epoch.tolist() == [1, 3, 7, 9, 10, 12]
-    assert np.isfinite(f[["F", "grad_norm", "lam_max", "lam_min", "u", "r_star_over_u"]].to_numpy(float)).all()
+    assert np.isfinite(f[["F", "grad_norm", "rho", "lam_min", "u", "r_star_over_u"]].to_numpy(float)).all()
     assert (f.r_star_over_u >= cfg["landscape_radii"][0]).all() and (f.r_star_over_u <= 100).all()
     assert (f.oja_valid == (f.oja_converged & (f.lam_min < 0))).all()
     assert f.lr.tolist() == pytest.approx([0.1, 0.1, 0.01, 0.01, 0.001, 0.001])  # the paper's schedule, scaled

@@ -79,6 +79,8 @@ def test_oja_finds_the_most_negative_eigenvalue_of_a_symmetric_matrix():
     lmax = power_max(lambda v: A @ v, v0, 200)
     assert lmax == pytest.approx(float(lam_ref[-1]), rel=1e-6)
     res = oja_min(lambda v, k: A @ v, v0, steps=400, lam_max=lmax, window=10, tol=1e-8)
+    B = _sym(8, np.array([-5.0, -1.0, 0.0, 0.5, 1.0, 2.0, 3.0, 4.5]), seed=4)  # |lambda_min| dominates
+    assert power_max(lambda v: B @ v, v0, 400) == pytest.approx(5.0, rel=1e-8)
     assert res.value == pytest.approx(float(lam_ref[0]), abs=1e-8)
     assert res.converged and res.residual < 1e-6
     w = torch.linalg.eigh(A).eigenvectors[:, 0]

@@ -11,7 +11,7 @@ after smoothing (approximately found by Oja's method)". The pieces:
 * ``Objective.hvp(theta, v, method=)``: H(theta) v by ``"func"`` (forward-over-reverse: ``torch.func.jvp``
   of ``torch.func.grad``, one forward-mode pass through the backward graph) or ``"double_backward"`` (the
   reverse-over-reverse baseline: the gradient with ``create_graph=True``, then the gradient of <g, v>).
-* ``power_max``: the largest eigenvalue in magnitude by power iteration (the scale for Oja's shift).
+* ``power_max``: the spectral radius (the largest |eigenvalue|) by power iteration: the scale of Oja's shift.
 * ``oja_min``: the smallest eigenvalue and its direction by Oja's method, the shifted power iteration
   v <- normalise(v - (eta / lambda_max) H_k v) whose fixed point is the eigenvector of the most negative
   eigenvalue. "After smoothing" (the caption's words): H_k may be the Hessian at a random perturbation
@@ -135,7 +135,7 @@ def _unit(v: torch.Tensor) -> torch.Tensor:
 
 
 def power_max(hvp: Callable[[torch.Tensor], torch.Tensor], v0: torch.Tensor, steps: int) -> float:
-    """The eigenvalue of largest magnitude of a symmetric operator, by ``steps`` power iterations.
+    """The spectral radius (largest |eigenvalue|) of a symmetric operator, by ``steps`` power iterations.
 
     Parameters
     ----------
@@ -149,16 +149,17 @@ def power_max(hvp: Callable[[torch.Tensor], torch.Tensor], v0: torch.Tensor, ste
     Returns
     -------
     float
-        The Rayleigh quotient v^T H v of the last iterate (a lower bound on |lambda|_max for H >= 0 in that
-        direction; on a network's Hessian it is lambda_max, whose magnitude dominates).
+        ||H v|| for the last unit iterate v: it tends to max |lambda| from below whatever the signs (a
+        Rayleigh quotient would stall between two eigenvalues of opposite sign and equal size). It is
+        lambda_max when the largest eigenvalue dominates in magnitude, as on a trained network's Hessian.
     """
     v = _unit(v0)
-    lam = float("nan")
+    rho = float("nan")
     for _ in range(int(steps)):
         hv = hvp(v)
-        lam = float(v @ hv)
-        v = _unit(hv)
-    return lam
+        rho = float(hv.norm())
+        v = hv / rho
+    return rho
 
 
 @dataclass(frozen=True)
@@ -181,7 +182,7 @@ class OjaResult:
     converged : bool
         ``rel_change <= tol``.
     lam_max : float
-        The shift scale used (eta / lam_max is the step).
+        The shift scale used, the spectral radius (eta / lam_max is the step).
     """
 
     value: float
@@ -200,7 +201,8 @@ def oja_min(hvp: Callable[[torch.Tensor, int], torch.Tensor], v0: torch.Tensor, 
 
     v <- normalise(v - (eta / lam_max) H_k v): the operator I - (eta / lam_max) H has its largest eigenvalue
     1 - eta lambda_min / lam_max at the most negative eigenvalue's eigenvector, so for 0 < eta <= 1 and
-    lam_max >= the spectral radius the iteration converges to it.
+    lam_max >= the spectral radius the iteration converges to it, at a rate that depends on the gap
+    (lambda_2 - lambda_min) / lam_max: about lam_max / gap steps per e-fold.
 
     Parameters
     ----------
@@ -212,7 +214,7 @@ def oja_min(hvp: Callable[[torch.Tensor, int], torch.Tensor], v0: torch.Tensor, 
     steps : int
         Oja iterations.
     lam_max : float
-        The largest eigenvalue (``power_max``); the step is eta / lam_max.
+        The spectral radius (``power_max``); the step is eta / lam_max.
     eta : float
         The step in units of 1 / lam_max.
     window, tol : int, float

@@ -66,7 +66,7 @@ def _run_rows(fig, axes, run, rule: float) -> list:
         if not rec.r_star_censored:
             ax.axvline(rec.r_star_over_u, color=PALETTE[3], lw=1.5, label=r"crossover $r^*$")
         ax.set(xlabel=r"radius $r/u$", ylabel="decrease of F" if j == 0 else None,
-               title=fr"$\hat\lambda_{{\min}}$={rec.lam_min:.2g}, $\lambda_{{\max}}$={rec.lam_max:.3g}")
+               title=fr"$\hat\lambda_{{\min}}$={rec.lam_min:.2g}, $\rho$={rec.rho:.3g}")
         if j == 0:
             ax.legend(fontsize=7)
         rows += [{"run": name, "epoch": e, "kind": "grid", "a": a, "b": b, "F": z}

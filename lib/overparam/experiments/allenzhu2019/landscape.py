@@ -8,7 +8,8 @@ sufficiently decreases the training objective, and it is not needed to use secon
 negative curvature". The paper prints no number; ``panel`` measures, per snapshot (the claims map, §3):
 
 * ‖g‖ = ‖∇F(W_t)‖ and the unit u = η_t ‖g‖, the length of one plain SGD step at the epoch's rate;
-* λ_max (power iteration) and Oja's estimate λ̂_min of the smoothed Hessian, with its convergence;
+* ρ, the spectral radius (power iteration: λ_max wherever the top eigenvalue dominates), and Oja's
+  estimate λ̂_min of the smoothed Hessian, with its convergence;
 * ΔF_g(r) = F(W_t) − min_{0 < a ≤ r} F(W_t − a ĝ) and ΔF_v(r) = F(W_t) − min_{|b| ≤ r} F(W_t + b v̂) at radii
   r = radii · u (v̂ is Oja's direction made orthogonal to ĝ);
 * r*, the smallest radius with ΔF_v(r) ≥ ΔF_g(r) (interpolated in log r between the radii; the largest
@@ -109,11 +110,11 @@ def panel(model: torch.nn.Module, X: torch.Tensor, y: torch.Tensor, *, lr: float
     f0, g = F.value(theta), F.grad(theta)
     gnorm = float(g.norm())
     gh = g / gnorm
-    lam_max = power_max(lambda v: Fh.hvp(theta, v, method), rand(), cfg["landscape_power_steps"])
+    rho = power_max(lambda v: Fh.hvp(theta, v, method), rand(), cfg["landscape_power_steps"])
     r_s = cfg["landscape_smooth"] * float(theta.norm())
     xis = [rand() for _ in range(cfg["landscape_oja_steps"])]
     smoothed = lambda v, k: Fh.hvp(theta + r_s * xis[k] / xis[k].norm(), v, method)
-    oja = oja_min(smoothed, rand(), steps=cfg["landscape_oja_steps"], lam_max=abs(lam_max),
+    oja = oja_min(smoothed, rand(), steps=cfg["landscape_oja_steps"], lam_max=rho,
                   eta=cfg["landscape_oja_eta"], window=cfg["landscape_oja_window"], tol=cfg["landscape_oja_tol"],
                   hvp_exact=lambda v: Fh.hvp(theta, v, method))
     v = oja.vector - (oja.vector @ gh) * gh
@@ -127,7 +128,7 @@ def panel(model: torch.nn.Module, X: torch.Tensor, y: torch.Tensor, *, lr: float
     axis = np.linspace(-cfg["landscape_span"], cfg["landscape_span"], cfg["landscape_grid"])
     Z = landscape_grid(F.value, theta, -gh * u, vh * u, axis, axis)
     lam_v = float(vh @ Fh.hvp(theta, vh, method))
-    row = {"F": f0, "grad_norm": gnorm, "lr": lr, "u": u, "lam_max": lam_max, "lam_min": oja.value,
+    row = {"F": f0, "grad_norm": gnorm, "lr": lr, "u": u, "rho": rho, "lam_min": oja.value,
            "lam_v": lam_v, "oja_rel_change": oja.rel_change, "oja_residual": oja.residual,
            "oja_converged": oja.converged, "oja_valid": bool(oja.converged and oja.value < 0),
            "dF_g_max": float(dF_g[-1]), "dF_v_max": float(dF_v[-1]),
@@ -239,8 +240,8 @@ def readout(frame: pd.DataFrame, rule: float) -> dict:
         ``min_ratio`` (the smallest r*/u over the panels; the observation predicts > ``rule``), ``worst``
         (the run and epoch where it is attained), ``n_panels``, ``n_valid`` (panels whose Oja estimate
         converged to a negative value), ``n_converged``, ``n_negative``, ``n_censored`` (panels whose lines
-        never crossed), ``oja_scale`` (the median of lambda_max / |Oja's lambda_min|: the number of shifted
-        power steps a relative gap of that size needs per e-fold) and ``rule``.
+        never crossed), ``oja_scale`` (the median of rho / |Oja's lambda_min|: about the number of shifted
+        power steps per e-fold when the gap below the bulk near 0 is |lambda_min|) and ``rule``.
     """
     i = int(np.argmin(frame.r_star_over_u.to_numpy()))
     ratio = float(frame.r_star_over_u.iloc[i])
@@ -250,7 +251,7 @@ def readout(frame: pd.DataFrame, rule: float) -> dict:
             "n_panels": len(frame), "n_valid": int(frame.oja_valid.sum()),
             "n_converged": int(frame.oja_converged.sum()), "n_negative": int((frame.lam_min < 0).sum()),
             "n_censored": int(frame.r_star_censored.sum()),
-            "oja_scale": float(np.median(frame.lam_max / frame.lam_min.abs())), "rule": float(rule)}
+            "oja_scale": float(np.median(frame.rho / frame.lam_min.abs())), "rule": float(rule)}
 
 
 def readouts(result: Landscapes, rule: float) -> pd.DataFrame:
