@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 import torch
+from scipy import stats
 
 from ...data import zou2020 as zd
 from ...measure.fit import SlopeFit, loglog_slope
@@ -131,6 +132,12 @@ class SGDStreams:
     def decrease(self) -> np.ndarray:
         """(streams,) L_S(0) - L_S(last step)."""
         return self.curves[0] - self.curves[-1]
+
+    def decrease_interval(self, level: float = 0.95) -> tuple[float, float, float]:
+        """Mean decrease over the streams and its t-interval: (mean, lo, hi)."""
+        d = self.decrease
+        half = stats.t.ppf(0.5 + level / 2, len(d) - 1) * d.std(ddof=1) / np.sqrt(len(d))
+        return float(d.mean()), float(d.mean() - half), float(d.mean() + half)
 
 
 def sgd_streams(*, n: int, d: int, phi: float, mu: float, depth: int, width: int, batch: int, eta_bar: float,
