@@ -27,6 +27,7 @@ from overparam.book import pages
 from .conftest import PATHS, SCREENSHOTS
 
 _BOX = re.compile(r"^[`:]{3,}\{prf:\w+\}.*\n:label:[ \t]*(\S+)", re.MULTILINE)
+_ANY_BOX = re.compile(r"^[`:]{3,}\{prf:\w+\}", re.MULTILINE)
 
 
 def toc_pages() -> list[str]:
@@ -48,11 +49,20 @@ def toc_pages() -> list[str]:
     return found
 
 
-def theorem_labels(page: str) -> list[str]:
-    """The labels of the theorem boxes in a page's source (a chapter source, or a book page)."""
+def _source(page: str) -> str:
     name = page.removeprefix("chapters/")
     src = PATHS.chapters / f"{name}.md" if page.startswith("chapters/") else PATHS.book / f"{page}.md"
-    return _BOX.findall(src.read_text()) if src.exists() else []
+    return src.read_text() if src.exists() else ""
+
+
+def theorem_labels(page: str) -> list[str]:
+    """The labels of the theorem boxes in a page's source (a chapter source, or a book page)."""
+    return _BOX.findall(_source(page))
+
+
+def box_count(page: str) -> int:
+    """How many ``prf`` boxes (theorem, lemma, ..., labelled or not) a page's source opens."""
+    return len(_ANY_BOX.findall(_source(page)))
 
 
 _FACTS = """async (labels) => {
@@ -78,12 +88,13 @@ _FACTS = """async (labels) => {
     mjx: document.querySelectorAll("mjx-container").length,
     merror: Array.from(document.querySelectorAll("mjx-merror")).map((e) => e.getAttribute("data-mjx-error") || e.textContent),
     raw: raw,
+    proofs: document.querySelectorAll("div.proof").length,
     boxes_missing: labels.filter((id) => { const e = document.getElementById(id); return !e || !e.classList.contains("proof"); }),
   };
 }"""
 
 
-def inspect(context, url: str, labels: list[str], screenshot=None) -> dict:
+def inspect(context, url: str, labels: list[str], screenshot=None, boxes: int = 0) -> dict:
     """Open ``url`` in a new tab and return what a reader would meet, with ``problems`` (empty when the
     page is as it should be)."""
     page = context.new_page()
@@ -115,6 +126,8 @@ def inspect(context, url: str, labels: list[str], screenshot=None) -> dict:
     problems += [f"MathJax error: {m}" for m in facts["merror"]]
     problems += [f"raw TeX outside code: ...{s}..." for s in facts["raw"]]
     problems += [f"theorem box missing: {label}" for label in facts["boxes_missing"]]
+    if facts["proofs"] < boxes:
+        problems.append(f"{boxes - facts['proofs']} of the source's {boxes} theorem boxes are not on the page")
     facts["problems"] = problems
     return facts
 
@@ -129,7 +142,7 @@ def test_page_as_a_reader_meets_it(page, browser, book_url):
     if page.startswith("chapters/"):
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         shot = SCREENSHOTS / f"{page.removeprefix('chapters/')}.png"
-    facts = inspect(browser, f"{book_url}{page}.html", labels, shot)
+    facts = inspect(browser, f"{book_url}{page}.html", labels, shot, boxes=box_count(page))
     REPORT[page] = {k: v for k, v in facts.items() if k not in ("errors",)}
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     (SCREENSHOTS / "browser_report.json").write_text(json.dumps(REPORT, indent=1) + "\n")
@@ -171,25 +184,29 @@ def test_a_broken_page_is_caught(browser, built_book, serve, tmp_path):
     label = theorem_labels(page)[0]
     image = re.search(r'<img [^>]*src="\.\./(_images/[^"]+)"', text).group(1)
     (copy / image).write_bytes(b"not a png")
-    text = text.replace(f'id="{label}"', f'id="{label}-gone"', 1)
+    text, n = re.subn(rf'<div class="proof [^"]*" id="{label}">', '<div class="box-removed">', text, count=1)
+    assert n == 1
     main = text.index("<main")
     text = text[:main] + re.sub(r'(<span class="math notranslate nohighlight">)\\\(.*?\\\)</span>',
                                 r"\1\\(\\frac{1}\\)</span>", text[main:], count=1)  # \frac lacks an argument
     text = text.replace("</main>", "<p>\\(\\frac{1}{x\\) unbalanced, never typeset</p>"
                         '<img src="https://example.org/tracker.png" alt=""></main>', 1)
     path.write_text(text)
-    facts = inspect(browser, f"{serve(copy)}{page}.html", theorem_labels(page))
+    facts = inspect(browser, f"{serve(copy)}{page}.html", theorem_labels(page), boxes=box_count(page))
     found = "\n".join(facts["problems"])
     assert f"image not loaded: ../{image}" in found
     assert f"theorem box missing: {label}" in found
+    assert f"1 of the source's {box_count(page)} theorem boxes are not on the page" in found
     assert "MathJax error" in found
     assert "raw TeX outside code" in found
     assert "request left 127.0.0.1: https://example.org/tracker.png" in found
 
     # MathJax from a CDN, as the book had it before issue 13: blocked, and the formulas stay raw TeX
     intro = copy / "intro.html"
-    intro.write_text(intro.read_text().replace('src="_static/mathjax/tex-chtml.js"',
-                                               'src="https://cdn.jsdelivr.net/npm/mathjax@3/es5/tex-mml-chtml.js"'))
+    html, n = re.subn(r'src="_static/mathjax/tex-chtml\.js[^"]*"',
+                      'src="https://cdn.jsdelivr.net/npm/mathjax@3/es5/tex-mml-chtml.js"', intro.read_text())
+    assert n == 1, "intro.html does not load the book's own MathJax"
+    intro.write_text(html)
     found = "\n".join(inspect(browser, f"{serve(copy)}intro.html", [])["problems"])
     assert "request left 127.0.0.1: https://cdn.jsdelivr.net/npm/mathjax@3/es5/tex-mml-chtml.js" in found
     assert "MathJax did not load" in found and "raw TeX outside code" in found
