@@ -147,9 +147,10 @@ def train_margin(ens: ZouEnsemble, X: torch.Tensor, y: torch.Tensor, *, eta_bar:
     curve = []
     dist_at = None
     for step in range(max_steps + 1):
-        with torch.no_grad():
+        with torch.set_grad_enabled(batch_size is None):   # GD: this forward is also the step's
             out = ens(X)
-            margins = y * out
+        with torch.no_grad():
+            margins = y * out.detach()
             L = loss_value(margins, loss).mean(1)
         curve.append(L.numpy().copy())
         bad = ~torch.isfinite(L) & active
@@ -180,14 +181,17 @@ def train_margin(ens: ZouEnsemble, X: torch.Tensor, y: torch.Tensor, *, eta_bar:
         if step == max_steps or not active.any():
             break
         if batch_size is None:
-            Xb, yb = X, y.expand(K, n)
+            objective = loss_value(y * out, loss).mean(1)
         else:
             idx_b = torch.rand(K, n, generator=generator).argsort(1)[:, :batch_size]
-            Xb, yb = X[idx_b], y[idx_b]
-        objective = loss_value(yb * ens(Xb), loss).mean(1)
+            objective = loss_value(y[idx_b] * ens(X[idx_b]), loss).mean(1)
         grads = torch.autograd.grad(objective[active].sum(), ens.W)
         with torch.no_grad():
-            mask = active.to(X.dtype).reshape(K, 1, 1)
-            for w, g in zip(ens.W, grads):
-                w.sub_(eta * mask * g)
+            if bool(active.all()):
+                for w, g in zip(ens.W, grads):
+                    w.add_(g, alpha=-eta)
+            else:  # a frozen network's gradient is 0, or NaN through NaN weights: leave it untouched
+                keep = torch.nonzero(active).reshape(-1)
+                for w, g in zip(ens.W, grads):
+                    w.index_add_(0, keep, g.index_select(0, keep), alpha=-eta)
     return MarginLog(acc_step, eps_steps, dist2, distF, flips, np.array(curve), diverged, eta, dist_at)
