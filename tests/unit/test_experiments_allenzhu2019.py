@@ -136,3 +136,11 @@ def test_width_threshold_stops_at_the_first_lazy_width():
     assert len(t) <= 3 and thr.mstar[0] == t.width.iloc[-1] and t.lazy_share.iloc[-1] >= 0.5
     assert (t.lazy_share.iloc[:-1] < 0.5).all()
     assert thr.theory[0] > 1e20
+
+
+def test_forward_stability_is_linear_in_omega_at_tiny_omega():
+    st = ex.forward_stability(64, 4, [1e-6, 1e-5], [0, 1], d_free=3, seed=5)
+    assert st.ratio.shape == (2, 2, 4) and np.all(st.ratio > 0)
+    # no sign flips at these omega: h is linear in omega, so the ratio does not depend on omega
+    assert np.allclose(st.ratio[:, 0], st.ratio[:, 1], rtol=1e-4)
+    assert abs(st.fit_omega.slope - 1) < 1e-3

@@ -111,9 +111,10 @@ def sgd_and_ce(sgd, ce):
                  "ce_step": ce.record_steps, "ce_acc_mean": ce.acc.mean(1)}
 
 
-def perturbations(flips, smooth):
-    """Claim 8.3 (flips under adversarial and random perturbations) and Theorem 4 (the non-smooth part)."""
-    fig, ax = plt.subplots(1, 2, figsize=(12, 4), layout="constrained")
+def perturbations(flips, smooth, stab):
+    """Claim 8.3 (flips under adversarial and random perturbations), Theorem 4 (the non-smooth part) and
+    Claim 11.2 (forward stability in depth)."""
+    fig, ax = plt.subplots(1, 3, figsize=(18, 4), layout="constrained")
     _seed_mean(ax[0], flips.omegas, flips.adversarial, f"rank-one adversary: slope {flips.fit_adv.slope:.3f}", PALETTE[3])
     _seed_mean(ax[0], flips.omegas, flips.random, f"random direction: slope {flips.fit_rand.slope:.3f}", PALETTE[0])
     ax[0].loglog(flips.omegas, flips.pred_adv, "k--", lw=0.8, label=r"$(3/\pi)^{1/3}\omega^{2/3}$ [ours]")
@@ -125,8 +126,15 @@ def perturbations(flips, smooth):
                  label=r"$m^{-1/6}$ (Theorem 4, §11 form)")
     ax[1].set(xlabel="width $m$", ylabel=r"$|R - R_{GN}| / (\eta\|\nabla F\|^2)$", title="(b) Theorem 4: the kink term")
     ax[1].legend()
+    for j, om in enumerate(stab.omegas):
+        ax[2].loglog(stab.layers, stab.ratio[:, j].mean(0), "o-", ms=3, color=PALETTE[j], label=f"ω = {om:g}")
+    ax[2].loglog(stab.layers, stab.ratio[:, 0].mean(0)[0] * stab.layers ** 1.5, "k:", label=r"$\propto L^{1.5}$ (Claim 11.2)")
+    ax[2].set(xlabel=r"layer $\ell$", ylabel=r"$\|h_\ell(W+W') - h_\ell(W)\| / \omega$",
+              title=f"(c) Claim 11.2: random W′, m = {stab.width}")
+    ax[2].legend()
     return fig, {"omega": flips.omegas, "adv": flips.adversarial.mean(0), "rand": flips.random.mean(0),
-                 "width": smooth.widths, "kappa": smooth.kappa.mean(0)}
+                 "width": smooth.widths, "kappa": smooth.kappa.mean(0), "layer": stab.layers,
+                 "stability_ratio": stab.ratio[:, 0].mean(0)}
 
 
 def claim76(table):

@@ -13,7 +13,7 @@ from .gd import gd_widths
 from .gram import allen_zhu_kernel, gram_vs_kernel, last_layer_gram_vs_delta
 from .init import forward_norms, layer_products, log_norm_mean_per_layer, separation
 from .landscape_sizes import SIZES as LANDSCAPE_SIZES
-from .perturb import flips_one_layer, semi_smoothness
+from .perturb import flips_one_layer, forward_stability, semi_smoothness
 from .sgd import cross_entropy_fit, sgd_batches
 from .sizes import SIZES as THEORY_SIZES
 from .threshold import width_threshold
@@ -32,6 +32,7 @@ __all__ = [
     "cross_entropy_fit",
     "flips_one_layer",
     "forward_norms",
+    "forward_stability",
     "gd_widths",
     "gram_vs_kernel",
     "landscape",

@@ -15,7 +15,7 @@ from ...nets.allen_zhu_stack import AllenZhuEnsemble
 from ._common import exponent_over_seeds
 from .gd import stacked_forward
 
-__all__ = ["flips_one_layer", "semi_smoothness"]
+__all__ = ["flips_one_layer", "forward_stability", "semi_smoothness"]
 
 
 def semi_smoothness(n: int, depth: int, widths, seeds, *, c_eta: float, d_free: int, data_seed: int) -> SimpleNamespace:
@@ -80,3 +80,35 @@ def flips_one_layer(width: int, omegas, seeds, *, d_free: int, seed: int) -> Sim
     return SimpleNamespace(omegas=om, adversarial=adv, random=rnd, width=width,
                            fit_adv=exponent_over_seeds(om, adv), fit_rand=exponent_over_seeds(om, rnd),
                            pred_adv=(3 / math.pi) ** (1 / 3) * om ** (2 / 3), pred_rand=om / (math.pi * math.sqrt(2)))
+
+
+def forward_stability(width: int, depth: int, omegas, seeds, *, d_free: int, seed: int) -> SimpleNamespace:
+    """Lemma 8.2(c) / Claim 11.2 (E8): ||h_L(W + W') - h_L(W)|| against omega and the depth, for random W'.
+
+    Every hidden layer of a depth-``depth`` network (one padded input) is perturbed by omega V_l with V_l a
+    Gaussian matrix of spectral norm 1 (``measure.perturbations.random_perturbation``), the same direction for
+    every omega; h_l for l = 1..depth is read off one forward pass (h_l depends on the first l layers only).
+    Returns the ratios ||Delta h_l|| / omega (seeds x omegas x layers), the omega exponent at the last layer and
+    the depth exponent at the smallest omega (seed bootstrap). Claim 11.2 bounds the ratio by O(L^1.5).
+    """
+    rng = np.random.default_rng(seed)
+    X = torch.as_tensor(padded_sphere(1, d_free, rng)[0])
+    ens = AllenZhuEnsemble.allen_zhu(X.shape[1], width, depth, seeds=list(seeds))
+    g = torch.Generator().manual_seed(int(seed) % 2**62)
+    V = [random_perturbation(tuple(w.shape), 1.0, g) for w in ens.W]
+    base = torch.stack(ens.features(X)[1:], 1)[:, :, 0]                 # (K, L, m)
+    W0 = [w.detach().clone() for w in ens.W]
+    ratio = np.zeros((len(seeds), len(omegas), depth))
+    for j, om in enumerate(omegas):
+        for w, w0, v in zip(ens.W, W0, V):
+            w.data.copy_(w0 + float(om) * v)
+        pert = torch.stack(ens.features(X)[1:], 1)[:, :, 0]
+        ratio[:, j] = ((pert - base).norm(dim=-1) / float(om)).numpy()
+    for w, w0 in zip(ens.W, W0):
+        w.data.copy_(w0)
+    om = np.asarray(omegas, float)
+    layers = np.arange(1, depth + 1)
+    change = ratio * om[None, :, None]
+    return SimpleNamespace(omegas=om, layers=layers, ratio=ratio, width=width,
+                           fit_omega=exponent_over_seeds(om, change[:, :, -1]),
+                           fit_depth=exponent_over_seeds(layers, ratio[:, 0, :]))

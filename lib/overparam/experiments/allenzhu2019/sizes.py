@@ -39,6 +39,11 @@ SIZES = {  # name: {profile: value}
     "c_eta": {"quick": 1.0, "paper": 1.0},                     # eta = c / lambda_max(G_0)  [ours]
     "rate_min_width": {"quick": 512, "paper": 1024},           # B1: the rate against G_T at m >= this
     "smooth_seeds": {"quick": 10, "paper": 20},
+    # Lemma 8.2(c) / Claim 11.2 (E8)
+    "stab_width": {"quick": 256, "paper": 1024},
+    "stab_depth": {"quick": 16, "paper": 32},
+    "stab_omegas": {"quick": [1e-4, 1e-3, 1e-2], "paper": [1e-5, 1e-4, 1e-3, 1e-2]},
+    "stab_seeds": {"quick": 5, "paper": 10},
     # Theorem 2 (E11) and Theorem 6 (E12)
     "sgd_width": {"quick": 256, "paper": 1024},
     "sgd_batches": {"quick": [1, 2, 4, 8], "paper": [1, 2, 4, 8, 16]},
