@@ -24,6 +24,12 @@ def noisy_fit(item):
     return {"coef": w, "n": n}
 
 
+def env_of(name):
+    import os
+
+    return os.environ.get(name)
+
+
 def sweep_inside_a_task(xs):
     """A task that waits on a sweep of its own (what a chapter run as a task does)."""
     return sum(parallel.map(math.sqrt, xs))
@@ -156,3 +162,10 @@ def test_figure2_in_one_map_equals_one_panel_at_a_time(one_worker, monkeypatch):
                              n_boot=20, trained=trained)
         assert run.table.equals(alone.table)
         np.testing.assert_equal(vars(run.fit), vars(alone.fit))  # NaN-aware: a tiny grid leaves some unfitted
+
+
+def test_workers_keep_glibc_malloc_defaults(one_worker):
+    # Dask's nanny would set MALLOC_TRIM_THRESHOLD_, which freezes glibc's mmap threshold: the trainers'
+    # short-lived tensors then cost a page fault each (Figure 2's blocks ran 2.5-4x slower).
+    got = parallel.map(env_of, ["MALLOC_TRIM_THRESHOLD_", "OMP_NUM_THREADS"], scheduler=one_worker.scheduler_address)
+    assert got == [None, "1"]

@@ -111,7 +111,8 @@ def chapter_task(root: str, chapter: str, params: dict[str, Any], env: dict[str,
     secede()  # free this worker's thread for the sweep tasks the chapter sends; the resource stays held
     paths = Paths(Path(root))
     staging = staging_dir(paths, chapter, tag="w")
-    kernel_env = {**env, **{k: str(threads) for k in THREAD_ENV}}
+    # The kernel gets the worker's thread share, and not the nanny's MALLOC_TRIM_THRESHOLD_ (cluster.NO_MALLOC_TRIM).
+    kernel_env = {**env, **{k: str(threads) for k in THREAD_ENV}, "MALLOC_TRIM_THRESHOLD_": None}
     out: dict[str, Any] = {"worker": worker.address, "threads": threads}
     if os.environ.get("CUDA_VISIBLE_DEVICES"):  # a dask-cuda worker: its GPU is the kernel's "cuda"
         out["cuda_visible_devices"] = os.environ["CUDA_VISIBLE_DEVICES"]

@@ -200,7 +200,7 @@ def staging_dir(paths: Paths, chapter: str, tag: str = "") -> Path:
 
 def execute_staged(paths: Paths, chapter: str, staging: Path, *, profile: str, device: str, seed: int,
                    progress: bool = True, key: str | None = None, overrides: dict[str, Any] | None = None,
-                   env: dict[str, str] | None = None, extra: dict[str, Any] | None = None) -> dict[str, Any]:
+                   env: dict[str, str | None] | None = None, extra: dict[str, Any] | None = None) -> dict[str, Any]:
     """Execute a chapter into ``staging`` (``NAME.ipynb`` and ``NAME/``), tidy it and write its record.
 
     Parameters
@@ -212,7 +212,7 @@ def execute_staged(paths: Paths, chapter: str, staging: Path, *, profile: str, d
     profile, device, seed, progress, key, overrides
         As ``run_chapter``.
     env : dict, optional
-        More environment variables for the kernel (the scheduler's address, thread counts).
+        More environment variables for the kernel (the scheduler's address, thread counts); None removes one.
     extra : dict, optional
         More fields for the run record (the pipeline's provenance: commit, clean tree, command).
 
