@@ -50,6 +50,7 @@ def test_slurm_job_script_without_a_cluster(tmp_path):
         assert "#SBATCH --gres=gpu:2" in script and "#SBATCH -t 04:00:00" in script
         assert "#SBATCH --cpus-per-task=8" in script and "module load cuda" in script
         assert "--resources chapter=1" in script and "--nthreads 8" in script
+        assert "export DASK_DISTRIBUTED__NANNY__PRE_SPAWN_ENVIRON=\"{'MALLOC_TRIM_THRESHOLD_': None}\"" in script
     finally:
         slurm.close()
 

@@ -264,7 +264,10 @@ def slurm_cluster(config: dict[str, Any], dashboard: bool = False, scale: bool =
     cluster = SLURMCluster(
         queue=s.get("queue"), account=s.get("account"), cores=cores, processes=1,
         memory=s.get("memory", "8GB"), walltime=s.get("walltime", "01:00:00"), interface=s.get("interface"),
-        job_extra_directives=directives, job_script_prologue=list(s.get("job_script_prologue", [])),
+        job_extra_directives=directives,
+        # the workers' nannies leave glibc's malloc thresholds alone (NO_MALLOC_TRIM, as dask config from the environment)
+        job_script_prologue=[*s.get("job_script_prologue", []),
+                             "export DASK_DISTRIBUTED__NANNY__PRE_SPAWN_ENVIRON=\"{'MALLOC_TRIM_THRESHOLD_': None}\""],
         worker_extra_args=["--resources", ",".join(f"{k}={v}" for k, v in RESOURCES.items())],
         scheduler_options={"dashboard_address": ":8787" if dashboard else None}, **kw)
     if scale:
