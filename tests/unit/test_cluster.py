@@ -148,3 +148,9 @@ def test_a_tls_scheduler_with_certificates_runs_the_sweeps(tmp_path, monkeypatch
         with pytest.raises(PipelineError, match="tls:// scheduler needs a \\[tls\\] section"), \
                 cluster.connect(cluster.ClusterSpec(scheduler=address)):
             pass
+
+
+def test_a_plain_tcp_scheduler_beyond_this_machine_is_warned_about():
+    assert cluster.exposure_warning("tcp://127.0.0.1:8786") is None
+    assert cluster.exposure_warning("tls://10.0.0.5:8786") is None
+    assert "use tls://" in cluster.exposure_warning("tcp://10.0.0.5:8786")

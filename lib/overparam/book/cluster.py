@@ -55,8 +55,8 @@ import tomllib
 from ..runtime.parallel import SCHEDULER_ENV, TLS_ENV
 from .cache import PipelineError
 
-__all__ = ["CLUSTERS", "CONFIG_FILE", "ClusterSpec", "connect", "load_config", "local_cluster", "security",
-           "slurm_cluster"]
+__all__ = ["CLUSTERS", "CONFIG_FILE", "ClusterSpec", "connect", "exposure_warning", "load_config", "local_cluster",
+           "security", "slurm_cluster"]
 
 CLUSTERS = ("local", "cuda", "slurm")
 """Cluster kinds of ``--cluster`` (``local`` is what ``--workers N`` starts)."""
@@ -314,8 +314,8 @@ def connect(spec: ClusterSpec) -> Iterator[Any]:
     Raises
     ------
     PipelineError
-        A plain ``tcp://`` address that is not loopback while TLS files are configured, a ``tls://``
-        address without them, an unknown cluster kind, or a scheduler that cannot be reached.
+        A ``tls://`` address without the config's ``[tls]`` files, an unknown cluster kind, or a scheduler
+        that cannot be reached.
     """
     from distributed import Client
 
@@ -344,6 +344,24 @@ def connect(spec: ClusterSpec) -> Iterator[Any]:
         client.close()
         if cluster is not None:
             cluster.close()
+
+
+def exposure_warning(address: str) -> str | None:
+    """A warning for a plain ``tcp://`` scheduler beyond this machine, else None.
+
+    Parameters
+    ----------
+    address : str
+
+    Returns
+    -------
+    str or None
+    """
+    host = address.split("://", 1)[-1].rsplit(":", 1)[0].strip("[]")
+    if address.startswith("tcp://") and host not in ("127.0.0.1", "localhost", "::1"):
+        return (f"warning: {address} is a plain tcp:// scheduler beyond this machine: anyone who reaches it can run "
+                "code as you; use tls:// (a [tls] section in the cluster config) outside a trusted network")
+    return None
 
 
 def worker_threads() -> int:

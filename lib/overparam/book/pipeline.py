@@ -263,6 +263,8 @@ def run(paths: Paths, *, profile: str = "quick", device: str = "auto", seed: int
 
             with clusters.connect(cluster) as client:
                 address = client.scheduler.address
+                if clusters.exposure_warning(address):
+                    echo(clusters.exposure_warning(address))
                 echo(f"running {len(jobs)} chapter(s) as Dask tasks on {address} ({profile} profile, device {device})")
                 env = clusters.kernel_env(address, cluster.config)
                 dask_run.run_chapters(paths, client, jobs, env, done)
