@@ -30,6 +30,7 @@ EXPECTED = {
     "thm53_flips_tight": "pass",
     "thm53_gradient_lower": "pass",
     "thm53_gradient_upper": "pass",
+    "lemmaC2_output_change": "pass",
     "lemma55_distance": "pass",
     "thm41_flat_in_m": "pass",
     "lemma56_sgd_decreases": "pass",
@@ -39,6 +40,7 @@ EXPECTED = {
 KINDS = {
     "thm51_norms": "bound", "thm51_output": "bound", "thm51_separation": "bound", "thm53_flips": "bound",
     "thm53_flips_tight": "beyond", "thm53_gradient_lower": "bound", "thm53_gradient_upper": "bound",
+    "lemmaC2_output_change": "bound",
     "lemma55_distance": "beyond", "thm41_flat_in_m": "beyond", "lemma56_sgd_decreases": "beyond",
     "eps_squared_hinge_log": "remark", "eps_logistic_polynomial": "remark",
 }
@@ -54,6 +56,7 @@ TOLERANCES = {
     "thm53_gradient_lower": {"φ exponent": ("at_most", {"bound": 1.3}), "n exponent": ("at_least", {"bound": -3.3}),
                              "QP gap / value": ("at_most", {"bound": 1e-4})},
     "thm53_gradient_upper": {"value": ("at_most", {"bound": 2.2})},
+    "lemmaC2_output_change": {"value": ("at_most", {"bound": 0.2})},
     "lemma55_distance": {"value": ("exceeds", {"bound": 0.25})},
     "thm41_flat_in_m": {"value": ("at_most", {"bound": 0.15})},
     "lemma56_sgd_decreases": {"value": ("exceeds", {"bound": 0.0})},
@@ -61,7 +64,7 @@ TOLERANCES = {
                               "every run reached every ε": ("at_most", {"bound": 0.0})},
     "eps_logistic_polynomial": {"value": ("at_most", {"bound": 1.5})},
 }
-FIGURES = ["init_properties", "flips", "gradient_lower", "gd", "sgd", "eps"]
+FIGURES = ["init_properties", "flips", "gradient_lower", "linearisation", "gd", "sgd", "eps"]
 
 
 @pytest.fixture(scope="module")
@@ -91,7 +94,7 @@ def test_kinds_and_sources(zou):
     for key, c in zou.checks.items():
         assert c["kind"] == KINDS[key], key
         assert c["source"].strip() and not c.get("post_hoc"), key
-    for key in ("thm53_gradient_lower", "thm53_gradient_upper"):  # built on a lost display: said so
+    for key in ("thm53_gradient_lower", "thm53_gradient_upper", "lemmaC2_output_change"):  # built on a lost display: said so
         assert "reconstructed" in zou.checks[key]["source"] and "[R]" in zou.checks[key]["title"]
 
 
@@ -139,6 +142,8 @@ def test_gradient_constants(zou):
     assert v["dup_gamma_after"] == pytest.approx(v["dup_gamma"], rel=1e-4)  # duplicates: gamma_min unchanged
     assert abs(v["dup_lam_after"]) < 1e-10 < v["dup_lam"]                  # ... lambda_min(G) drops to 0
     assert cond(zou, "thm53_gradient_upper")["value"] < 0.5
+    assert abs(cond(zou, "lemmaC2_output_change")["value"]) < 0.2  # flat in m: the 1/m of the step is right
+    assert zou.results["values"]["nonlin_slope"] < -0.2           # the step becomes linear as m grows
 
 
 def test_training_runs(zou):

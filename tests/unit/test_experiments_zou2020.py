@@ -75,3 +75,10 @@ def test_training_experiments_reach_their_targets():
     assert np.all(er.table.k > 0) and np.all(er.increments("squared_hinge") > 0)
     torch.testing.assert_close(torch.tensor(er.mean_k("squared_hinge").index.to_numpy()),
                                torch.tensor([1e-1, 1e-2, 1e-3], dtype=torch.float64))
+
+
+def test_linearisation_of_one_gd_step():
+    lin = ex.linearisation(n=6, phi=0.3, depth=2, widths=[32, 128], eta_bar=4.0, seeds=2, seed=0, **DATA)
+    assert len(lin.table) == 4
+    assert np.all(lin.table.nonlinearity < 0.5) and np.all((lin.table.last_share > 0) & (lin.table.last_share < 1))
+    assert np.all(lin.table.delta_ratio > 0)

@@ -13,7 +13,7 @@ import pandas as pd
 
 from ..plotting import PALETTE, power_law
 
-__all__ = ["eps_dependence", "flips", "gd_widths", "gradient_lower", "init_properties", "sgd"]
+__all__ = ["eps_dependence", "flips", "gd_widths", "gradient_lower", "init_properties", "linearisation", "sgd"]
 
 
 def init_properties(init, layers: pd.DataFrame, upper):
@@ -79,6 +79,21 @@ def gradient_lower(gl, n_fixed: int, phi_fixed: float):
         ax.legend(fontsize=8)
     data = pd.concat([t_phi.reset_index().assign(sweep="phi"), t_n.reset_index().assign(sweep="n")], ignore_index=True)
     return fig, data
+
+
+def linearisation(lin):
+    """F9 (Lemma C.2): the output change of one GD step and its nonlinear part, against m."""
+    fig, axes = plt.subplots(1, 2, figsize=(12, 4.2), layout="constrained")
+    mean = lin.table.groupby("m")[["delta_ratio", "nonlinearity", "last_share"]].mean()
+    power_law(axes[0], mean.index, mean.delta_ratio, lin.ratio_fit, label=r"$\max_i|\Delta_i| / (\bar\eta\,\overline{|\ell'|})$",
+              ref_slope=0.0)
+    axes[0].set(xlabel="width $m$", ylabel="scaled output change", title="Lemma C.2 [R]: $|\\Delta_i|$ with $\\eta = \\bar\\eta/m$")
+    power_law(axes[1], mean.index, mean.nonlinearity, lin.nonlin_fit, label="relative nonlinearity")
+    axes[1].set(xlabel="width $m$", ylabel=r"$\|\Delta\hat y - J\Delta W\| / \|J\Delta W\|$",
+                title="one GD step against its linearisation")
+    for ax in axes:
+        ax.legend(fontsize=8)
+    return fig, mean.reset_index()
 
 
 def gd_widths(gd, sweep: pd.DataFrame):

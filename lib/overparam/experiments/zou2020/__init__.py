@@ -20,7 +20,14 @@ from .init import (
     separation_by_layer,
     separation_check,
 )
-from .perturb import Flips, GradientLower, flips_vs_tau, gradient_lower
+from .perturb import (
+    Flips,
+    GradientLower,
+    Linearisation,
+    flips_vs_tau,
+    gradient_lower,
+    linearisation,
+)
 from .sizes import SIZES
 from .training import (
     EpsRuns,
@@ -34,7 +41,26 @@ from .training import (
 )
 
 __all__ = [
-    "SIZES", "EpsRuns", "Flips", "GDWidths", "GradientLower", "InitSweep", "SGDStreams", "Separation",
-    "UpperBound", "eps_runs", "flips_vs_tau", "gd_phi_n", "gd_widths", "gradient_lower", "gradient_upper",
-    "init_sweep", "separation_by_layer", "separation_check", "sgd_batches", "sgd_streams",
+    "SIZES",
+    "EpsRuns",
+    "Flips",
+    "GDWidths",
+    "GradientLower",
+    "InitSweep",
+    "Linearisation",
+    "SGDStreams",
+    "Separation",
+    "UpperBound",
+    "eps_runs",
+    "flips_vs_tau",
+    "gd_phi_n",
+    "gd_widths",
+    "gradient_lower",
+    "gradient_upper",
+    "init_sweep",
+    "linearisation",
+    "separation_by_layer",
+    "separation_check",
+    "sgd_batches",
+    "sgd_streams",
 ]

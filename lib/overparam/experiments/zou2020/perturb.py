@@ -3,6 +3,8 @@
 * ``flips_vs_tau``: Theorem 5.3(iii) / Lemma B.3, sign flips of one layer (L = 1, where the tau window is
   widest) under perturbations of spectral norm exactly tau: random Gaussian directions, and the rank-one
   worst case per input (``measure.perturbations``).
+* ``linearisation``: Lemma C.2, the output change of one GD step and its distance from the linear
+  prediction, against m (notes E9);
 * ``gradient_lower``: Theorem 5.3(vii) at tau = 0 through the worst case over the loss weights,
   gamma_min = min_{a in simplex} a^T G a (``measure.worst_case_gradient``), against phi and n, plus the
   duplicates demonstration (E2b): lambda_min(G) drops to 0, gamma_min does not move.
@@ -24,8 +26,9 @@ from ...measure.worst_case_gradient import simplex_qp
 from ...nets.zou import ZouEnsemble
 from ...runtime import derive_seed
 from ...theory import zou2020 as th
+from ...train.losses_margin import loss_derivative, loss_value
 
-__all__ = ["Flips", "GradientLower", "flips_vs_tau", "gradient_lower"]
+__all__ = ["Flips", "GradientLower", "Linearisation", "flips_vs_tau", "gradient_lower", "linearisation"]
 
 
 @dataclass(frozen=True)
@@ -147,3 +150,60 @@ def gradient_lower(*, d: int, mu: float, width: int, ns, phis, n_fixed: int, phi
     t_phi, t_n = table[table.sweep == "phi"], table[table.sweep == "n"]
     return GradientLower(table, loglog_slope(t_phi.phi, t_phi.gamma), loglog_slope(t_n.n, t_n.gamma),
                          {k: float(np.mean(v)) for k, v in dup.items()})
+
+
+@dataclass(frozen=True)
+class Linearisation:
+    """One GD step from the initialisation against m (Lemma C.2, notes E9).
+
+    Attributes
+    ----------
+    table : pandas.DataFrame
+        Rows (m, seed): ``delta_ratio`` = max_i |Delta_i| / (eta_bar mean_j |l'_j|) with
+        Delta_i = y_i (y_hat_i(k+1) - y_hat_i(k)); ``nonlinearity`` = ||Delta y_hat - J Delta W|| / ||J Delta W||;
+        ``last_share`` = ||grad_{W_L} L_S||_F^2 / sum_l ||grad_{W_l} L_S||_F^2.
+    ratio_fit, nonlin_fit : SlopeFit
+        log-log slopes in m.
+    """
+
+    table: pd.DataFrame
+    ratio_fit: SlopeFit
+    nonlin_fit: SlopeFit
+
+
+def linearisation(*, n: int, d: int, phi: float, mu: float, depth: int, widths, eta_bar: float, seeds: int,
+                  seed: int, fd_step: float = 1e-6) -> Linearisation:
+    """The output change of one logistic GD step (eta = eta_bar/m) and its distance from the linear prediction.
+
+    J Delta W is a forward finite difference with step ``fd_step`` along Delta W (float64).
+
+    Returns
+    -------
+    Linearisation
+    """
+    data = zd.phi_pairs(n, d, phi, np.random.default_rng(derive_seed(seed, "data")), mu=mu)
+    X, y = torch.from_numpy(data.X), torch.from_numpy(data.y)
+    rows = []
+    for m in widths:
+        ens = ZouEnsemble.init(d, m, depth, [derive_seed(seed, "net", m, s) for s in range(seeds)])
+        out = ens(X)
+        lp = loss_derivative((y * out).detach(), "logistic")
+        grads = torch.autograd.grad(loss_value(y * out, "logistic").mean(1).sum(), ens.W)
+        W0 = ens.state()
+        step = [-(eta_bar / m) * g for g in grads]
+        with torch.no_grad():
+            y0 = out.detach()
+            outs = []
+            for scale in (1.0, fd_step):
+                for w, w0, s in zip(ens.W, W0, step):
+                    w.copy_(w0 + scale * s)
+                outs.append(ens(X))
+        change, lin = outs[0] - y0, (outs[1] - y0) / fd_step
+        ratio = (y * change).abs().amax(1) / (eta_bar * lp.abs().mean(1))
+        nonlin = (change - lin).norm(dim=1) / lin.norm(dim=1)
+        g2 = torch.stack([(g**2).sum(dim=(1, 2)) for g in grads])
+        share = g2[-1] / g2.sum(0)
+        rows += [{"m": m, "seed": k, "delta_ratio": float(ratio[k]), "nonlinearity": float(nonlin[k]),
+                  "last_share": float(share[k])} for k in range(seeds)]
+    table = pd.DataFrame(rows)
+    return Linearisation(table, loglog_slope(table.m, table.delta_ratio), loglog_slope(table.m, table.nonlinearity))

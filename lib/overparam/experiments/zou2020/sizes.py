@@ -39,6 +39,9 @@ SIZES = {  # name: {profile: value}
     "qp_n_fixed": {"quick": 16, "paper": 16},
     "qp_phi_fixed": {"quick": 0.1, "paper": 0.1},
     "qp_seeds": {"quick": 5, "paper": 10},
+    "lin_widths": {"quick": [64, 128, 256, 512, 1024], "paper": [256, 1024, 4096, 16384]},   # Lemma C.2 (E9)
+    "lin_eta_bar": {"quick": 8.0, "paper": 8.0},            # <= 8: the claims map (64 overshoots)
+    "lin_seeds": {"quick": 5, "paper": 10},
     # GD (E4, E6)
     "gd_n": {"quick": 20, "paper": 100},
     "gd_phi": {"quick": 0.3, "paper": 0.3},
