@@ -83,7 +83,7 @@ def test_executed_cleanly(zou):
     assert_meta(zou)
     assert_clean_page(zou)
     assert zou.results["figures"] == [f"figures/{name}.png" for name in FIGURES]
-    assert any(t.endswith("ladder.csv") for t in zou.results["tables"])
+    assert {"ladder", "separations"} <= {t.rsplit("/", 1)[-1].removesuffix(".csv") for t in zou.results["tables"]}
 
 
 def test_verdicts(zou):
@@ -155,3 +155,9 @@ def test_training_runs(zou):
     assert cond(zou, "lemma56_sgd_decreases")["interval"][0] > 0
     assert 0.3 < cond(zou, "eps_logistic_polynomial")["value"] <= 1.2
     assert v["ladder_m"] > 1e45 and v["ladder_K"] > 1e13
+    assert v["sgd_bound_ratio"] == zou.results["config"]["sgd_n"] ** 2
+
+
+def test_assumption_demonstration(zou):
+    v = zou.results["values"]
+    assert v["margin_phi_last"] >= 2 * zou.results["config"]["margin_gamma"] > 10 * v["margin_delta_last"]

@@ -82,3 +82,8 @@ def test_linearisation_of_one_gd_step():
     assert len(lin.table) == 4
     assert np.all(lin.table.nonlinearity < 0.5) and np.all((lin.table.last_share > 0) & (lin.table.last_share < 1))
     assert np.all(lin.table.delta_ratio > 0)
+
+
+def test_margin_data_keep_phi_while_all_pairs_shrink():
+    t = ex.assumption_comparison(ns=[20, 320], gamma=0.1, d=3, mu=0.5, seed=0)
+    assert np.all(t.phi >= 0.2) and t.delta.iloc[-1] < t.delta.iloc[0] / 10

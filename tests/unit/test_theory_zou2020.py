@@ -22,7 +22,7 @@ def test_sgd_over_gd_width_ratio_is_n_to_the_4_minus_2p():
     # the remark "worse by a factor ranging from O(n^2) to O(n^4)" (alpha0 = inf, the leading terms)
     for p in (1.0, 0.75):
         r = th.width_sgd(100, 1, 1.0, 1.0, p, False) / th.width_gd(100, 1, 1.0, 1.0, p, False)
-        assert r == pytest.approx(100 ** (4 - 2 * p))
+        assert r == pytest.approx(100 ** (4 - 2 * p)) == pytest.approx(th.sgd_over_gd(100, p))
 
 
 def test_separation_recursion_matches_the_arc_cosine_closed_form_and_contracts():

@@ -31,6 +31,7 @@ __all__ = [
     "norm_deviation_bound",
     "norm_deviation_std",
     "separation_recursion",
+    "sgd_over_gd",
     "tau_window",
     "width_gd",
     "width_sgd",
@@ -154,6 +155,12 @@ def width_sgd(n: int, L: int, phi: float, eps: float, p: float = 1.0, alpha0_fin
     """Reconstructed Theorem 4.5 width: n^{30-4p} L^38 phi^-8 E_p(eps)^2 (+ n^28 L^38 phi^-8 if alpha0 < inf)."""
     m = n ** (30 - 4 * p) * L**38 * phi**-8 * _E(p, eps) ** 2
     return m + (n**28 * L**38 * phi**-8 if alpha0_finite else 0.0)
+
+
+def sgd_over_gd(n: int, p: float = 1.0) -> float:
+    """Reconstructed: the factor n^{4-2p} between the leading terms of SGD's and GD's widths (and iterations
+    for B = O(1)), "worse by a factor ranging from O(n^2) to O(n^4)" (verbatim) as p runs from 1 to 0."""
+    return float(n ** (4 - 2 * p))
 
 
 def ladder(n: int = 20, L: int = 2, phi: float = 0.3, *, p: float = 1.0, alpha0_finite: bool = True,

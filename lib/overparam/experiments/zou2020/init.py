@@ -19,7 +19,7 @@ from ...nets.zou import ZouEnsemble
 from ...runtime import derive_seed
 from ...theory import zou2020 as th
 
-__all__ = ["InitSweep", "Separation", "UpperBound", "gradient_upper", "init_sweep", "separation_by_layer",
+__all__ = ["InitSweep", "Separation", "UpperBound", "assumption_comparison", "gradient_upper", "init_sweep", "separation_by_layer",
            "separation_check"]
 
 _MAX_FLOATS = 3e7  # weights held at once (a chunk of seeds), ~240 MB in float64
@@ -210,3 +210,21 @@ def gradient_upper(*, n: int, d: int, phi: float, mu: float, width: int, depths,
     table = pd.DataFrame(rows)
     top = table.groupby(["L", "seed"]).U.max().reset_index()
     return UpperBound(table, loglog_slope(top.L, top.U))
+
+
+def assumption_comparison(*, ns, gamma: float, d: int, mu: float, seed: int) -> pd.DataFrame:
+    """Margin data of growing n: the cross-label phi (Assumption 3.5) against the all-pairs delta (Allen-Zhu et al.).
+
+    i.i.d. points at margin >= gamma from a hidden hyperplane: phi >= 2 gamma for every n, while the
+    all-pairs separation shrinks as n grows (the paper's remark after Assumption 3.5).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Rows n: ``phi`` (measured), ``delta`` (all pairs), ``two_gamma``.
+    """
+    rows = []
+    for n in ns:
+        data = zd.margin(n, d, gamma, np.random.default_rng(derive_seed(seed, "margin", n)), mu=mu)
+        rows.append({"n": n, "phi": data.phi, "delta": data.delta, "two_gamma": 2 * gamma})
+    return pd.DataFrame(rows)

@@ -28,6 +28,9 @@ SIZES = {  # name: {profile: value}
     "upper_width": {"quick": 512, "paper": 4096},
     "upper_n": {"quick": 20, "paper": 100},
     "upper_seeds": {"quick": 5, "paper": 10},
+    "margin_ns": {"quick": [20, 80, 320, 1280], "paper": [20, 80, 320, 1280, 5120]},   # 3.5 vs all pairs
+    "margin_gamma": {"quick": 0.1, "paper": 0.1},
+    "margin_d": {"quick": 3, "paper": 3},                   # a circle: the all-pairs distance visibly shrinks
     # Theorem 5.3 (E5, E2)
     "flip_width": {"quick": 16384, "paper": 65536},
     "flip_taus": {"quick": [1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2], "paper": [3e-5, 1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2]},
