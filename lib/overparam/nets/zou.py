@@ -119,7 +119,7 @@ class ZouEnsemble:
         return [w.detach().clone() for w in self.W]
 
     def _x0(self, X: torch.Tensor) -> torch.Tensor:
-        X = X.to(self.W[0].dtype)
+        X = X.to(device=self.W[0].device, dtype=self.W[0].dtype)
         return X.expand(self.K, *X.shape) if X.dim() == 2 else X
 
     def layers(self, X: torch.Tensor) -> tuple[list[torch.Tensor], list[torch.Tensor]]:
@@ -191,7 +191,7 @@ class ZouEnsemble:
             pre, feats = self.layers(X)
             h = feats[-2]
             S = (pre[-1] > 0).to(h.dtype)
-            y = y.to(h.dtype)
+            y = y.to(device=h.device, dtype=h.dtype)
             return (y[:, None] * y[None, :]) * (h @ h.transpose(1, 2)) * (S @ S.transpose(1, 2)) / self.width
 
     def per_sample_gradient_spectral(self, X: torch.Tensor) -> list[torch.Tensor]:

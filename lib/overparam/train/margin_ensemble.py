@@ -82,7 +82,8 @@ def distances(ens: ZouEnsemble, W0: Sequence[torch.Tensor], which: np.ndarray | 
     """
     K = ens.K
     which = np.ones(K, dtype=bool) if which is None else np.asarray(which, dtype=bool)
-    idx = torch.from_numpy(np.nonzero(which)[0])
+    dev = ens.W[0].device
+    idx = torch.from_numpy(np.nonzero(which)[0]).to(dev)
     spec_all = torch.full((K,), float("nan"), dtype=torch.float64)
     frob_all = spec_all.clone()
     if len(idx) == 0:
@@ -91,7 +92,7 @@ def distances(ens: ZouEnsemble, W0: Sequence[torch.Tensor], which: np.ndarray | 
         D = [(w[idx] - w0[idx]).double() for w, w0 in zip(ens.W, W0)]
         spec = torch.stack([torch.linalg.matrix_norm(d, ord=2) for d in D]).amax(0)
         frob = torch.sqrt(sum((d**2).sum(dim=(1, 2)) for d in D))
-    spec_all[idx], frob_all[idx] = spec, frob
+    spec_all[idx.cpu()], frob_all[idx.cpu()] = spec.cpu(), frob.cpu()
     return spec_all, frob_all
 
 
@@ -106,7 +107,7 @@ def train_margin(ens: ZouEnsemble, X: torch.Tensor, y: torch.Tensor, *, eta_bar:
     ens : ZouEnsemble
         Trained in place.
     X : torch.Tensor
-        (n, d) inputs (Assumption 3.4).
+        (n, d) inputs (Assumption 3.4), moved to the ensemble's device and dtype.
     y : torch.Tensor
         (n,) labels +-1.
     eta_bar : float
@@ -134,7 +135,7 @@ def train_margin(ens: ZouEnsemble, X: torch.Tensor, y: torch.Tensor, *, eta_bar:
     n, K, m = X.shape[0], ens.K, ens.width
     if batch_size is not None and not 1 <= batch_size <= n:
         raise ValueError(f"batch_size must be in 1..{n}")
-    X, y = X.to(ens.W[0].dtype), y.to(ens.W[0].dtype)
+    X, y = (t.to(device=ens.W[0].device, dtype=ens.W[0].dtype) for t in (X, y))
     eta = eta_bar / m
     W0 = ens.state()
     pre0 = ens.preactivations(X)
@@ -142,7 +143,7 @@ def train_margin(ens: ZouEnsemble, X: torch.Tensor, y: torch.Tensor, *, eta_bar:
     acc_step = np.full(K, -1)
     eps_steps = np.full((K, len(eps)), -1)
     dist2, distF, flips = (np.full(K, np.nan) for _ in range(3))
-    active = torch.ones(K, dtype=torch.bool)
+    active = torch.ones(K, dtype=torch.bool)               # on the host: one small copy per step
     diverged = np.zeros(K, dtype=bool)
     curve = []
     dist_at = None
@@ -151,20 +152,20 @@ def train_margin(ens: ZouEnsemble, X: torch.Tensor, y: torch.Tensor, *, eta_bar:
             out = ens(X)
         with torch.no_grad():
             margins = y * out.detach()
-            L = loss_value(margins, loss).mean(1)
+            L = loss_value(margins, loss).mean(1).cpu()
+            correct = (margins > 0).all(1).cpu()
         curve.append(L.numpy().copy())
         bad = ~torch.isfinite(L) & active
         if bad.any():
             diverged[bad.numpy()] = True
             active &= ~bad
-        correct = (margins > 0).all(1)
         new_acc = correct & active & torch.from_numpy(acc_step < 0)
         if new_acc.any():
             idx = new_acc.numpy()
             acc_step[idx] = step
             spec, frob = distances(ens, W0, idx)
             pre = ens.preactivations(X)
-            fl = sum(sign_flips(p0, p, count=True, dim=(1, 2)) for p0, p in zip(pre0, pre))
+            fl = sum(sign_flips(p0, p, count=True, dim=(1, 2)) for p0, p in zip(pre0, pre)).cpu()
             total = sum(p0[0].numel() for p0 in pre0)
             dist2[idx], distF[idx] = spec.numpy()[idx], frob.numpy()[idx]
             flips[idx] = (fl.double() / total).numpy()[idx]
@@ -183,15 +184,15 @@ def train_margin(ens: ZouEnsemble, X: torch.Tensor, y: torch.Tensor, *, eta_bar:
         if batch_size is None:
             objective = loss_value(y * out, loss).mean(1)
         else:
-            idx_b = torch.rand(K, n, generator=generator).argsort(1)[:, :batch_size]
+            idx_b = torch.rand(K, n, generator=generator).argsort(1)[:, :batch_size].to(X.device)
             objective = loss_value(y[idx_b] * ens(X[idx_b]), loss).mean(1)
-        grads = torch.autograd.grad(objective[active].sum(), ens.W)
+        grads = torch.autograd.grad(objective[active.to(objective.device)].sum(), ens.W)
         with torch.no_grad():
             if bool(active.all()):
                 for w, g in zip(ens.W, grads):
                     w.add_(g, alpha=-eta)
             else:  # a frozen network's gradient is 0, or NaN through NaN weights: leave it untouched
-                keep = torch.nonzero(active).reshape(-1)
+                keep = torch.nonzero(active).reshape(-1).to(ens.W[0].device)
                 for w, g in zip(ens.W, grads):
                     w.index_add_(0, keep, g.index_select(0, keep), alpha=-eta)
     return MarginLog(acc_step, eps_steps, dist2, distF, flips, np.array(curve), diverged, eta, dist_at)

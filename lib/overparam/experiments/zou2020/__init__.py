@@ -3,6 +3,8 @@
 The paper has no experiments; these are the reading notes' and the claims map's. Each function returns a
 tidy ``pandas.DataFrame`` or a small frozen record whose attributes are the numbers the chapter checks.
 The chapter imports this package as ``ex``.
+Every experiment takes ``device`` (default the CPU): its networks are built there, in float64 (never TF32),
+and its numbers come back to the host.
 
 Modules: ``sizes`` (the profile table), ``init`` (Theorem 5.1 and the gradient upper bound at init),
 ``perturb`` (Theorem 5.3: sign flips against tau, the worst-case gradient constant), ``training`` (GD, SGD

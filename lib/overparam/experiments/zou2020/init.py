@@ -38,6 +38,7 @@ def _chunks(seeds: list[int], floats_per_net: float) -> list[list[int]]:
 def _min_cross(F: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
     # (K, n, m) features -> (K,) min distance of the normalised features over opposite-label pairs
     Fb = F / F.norm(dim=2, keepdim=True)
+    y = y.to(F.device)
     D = torch.cdist(Fb[:, y > 0], Fb[:, y < 0])
     return D.amin(dim=(1, 2))
 
@@ -61,7 +62,7 @@ class InitSweep:
 
 
 def init_sweep(*, n: int, d: int, phi: float, mu: float, widths, depths, seeds: int, delta: float,
-               seed: int) -> InitSweep:
+               seed: int, device: str | torch.device = "cpu") -> InitSweep:
     """Feature norms, outputs and weight norms at initialisation against m, for each L (E1).
 
     Parameters
@@ -86,7 +87,7 @@ def init_sweep(*, n: int, d: int, phi: float, mu: float, widths, depths, seeds: 
         for m in widths:
             net_seeds = [derive_seed(seed, "net", L, m, s) for s in range(seeds)]
             for chunk in _chunks(net_seeds, d * m + (L - 1) * m * m):
-                ens = ZouEnsemble.init(d, m, L, chunk)
+                ens = ZouEnsemble.init(d, m, L, chunk, device=device)
                 with torch.no_grad():
                     _, feats = ens.layers(X)
                     dev = torch.stack([(f.norm(dim=2) - 1).abs().amax(1) for f in feats[1:]]).amax(0)
@@ -134,7 +135,7 @@ class Separation:
 
 
 def separation_check(*, n: int, d: int, phi: float, mu: float, width: int, seeds: int, delta: float,
-                     seed: int) -> Separation:
+                     seed: int, device: str | torch.device = "cpu") -> Separation:
     """Minimum cross-label separation after one layer, over ``seeds`` networks (S20).
 
     Returns
@@ -142,15 +143,15 @@ def separation_check(*, n: int, d: int, phi: float, mu: float, width: int, seeds
     Separation
     """
     X, y, phi_m = _data(n, d, phi, mu, derive_seed(seed, "data"))
-    ens = ZouEnsemble.init(d, width, 1, [derive_seed(seed, "net", s) for s in range(seeds)])
+    ens = ZouEnsemble.init(d, width, 1, [derive_seed(seed, "net", s) for s in range(seeds)], device=device)
     with torch.no_grad():
-        ratios = (_min_cross(ens.layers(X)[1][1], y) / phi_m).numpy()
+        ratios = (_min_cross(ens.layers(X)[1][1], y) / phi_m).cpu().numpy()
     need = 1**4 * phi_m**-4 * np.log(4 * n**2 * 1 / delta)
     return Separation(ratios, phi_m, float(need), float(th.separation_recursion(phi_m, 1)[1] / phi_m))
 
 
 def separation_by_layer(*, n: int, d: int, phis, mu: float, width: int, depth: int, seeds: int,
-                        seed: int) -> pd.DataFrame:
+                        seed: int, device: str | torch.device = "cpu") -> pd.DataFrame:
     """The smallest cross-label ratio at every layer, for several phi, beside the arc-cosine recursion (E10).
 
     Returns
@@ -160,12 +161,12 @@ def separation_by_layer(*, n: int, d: int, phis, mu: float, width: int, depth: i
         range), ``infinite`` (the recursion), ``lemma_a4`` (Lemma A.4's lower bound / phi), ``phi_eff``.
     """
     rows = []
-    ens = ZouEnsemble.init(d, width, depth, [derive_seed(seed, "net", s) for s in range(seeds)])
+    ens = ZouEnsemble.init(d, width, depth, [derive_seed(seed, "net", s) for s in range(seeds)], device=device)
     for phi in phis:
         X, y, phi_m = _data(n, d, phi, mu, derive_seed(seed, "data", repr(phi)))
         with torch.no_grad():
             feats = ens.layers(X)[1]
-            r = torch.stack([_min_cross(f, y) / phi_m for f in feats]).numpy()  # (L+1, K)
+            r = torch.stack([_min_cross(f, y) / phi_m for f in feats]).cpu().numpy()  # (L+1, K)
         inf = th.separation_recursion(phi_m, depth) / phi_m
         a4 = th.lemma_a4_lower(phi_m, depth) / phi_m
         for ell in range(depth + 1):
@@ -192,7 +193,7 @@ class UpperBound:
 
 
 def gradient_upper(*, n: int, d: int, phi: float, mu: float, width: int, depths, seeds: int,
-                   seed: int) -> UpperBound:
+                   seed: int, device: str | torch.device = "cpu") -> UpperBound:
     """Per-sample gradient spectral norms over sqrt(M), per layer, against the depth (E3).
 
     Returns
@@ -202,7 +203,7 @@ def gradient_upper(*, n: int, d: int, phi: float, mu: float, width: int, depths,
     X, _, _ = _data(n, d, phi, mu, derive_seed(seed, "data"))
     rows = []
     for L in depths:
-        ens = ZouEnsemble.init(d, width, L, [derive_seed(seed, "net", L, s) for s in range(seeds)])
+        ens = ZouEnsemble.init(d, width, L, [derive_seed(seed, "net", L, s) for s in range(seeds)], device=device)
         norms = ens.per_sample_gradient_spectral(X)
         for ell, g in enumerate(norms, start=1):
             for k, u in enumerate((g.amax(1) / width**0.5).tolist()):

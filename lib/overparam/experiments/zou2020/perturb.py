@@ -54,7 +54,8 @@ class Flips:
         return float((self.table.worst / self.table.predicted).mean())
 
 
-def flips_vs_tau(*, n: int, d: int, phi: float, mu: float, width: int, taus, seeds: int, seed: int) -> Flips:
+def flips_vs_tau(*, n: int, d: int, phi: float, mu: float, width: int, taus, seeds: int, seed: int,
+                 device: str | torch.device = "cpu") -> Flips:
     """Fraction of first-layer signs flipped by a perturbation of spectral norm tau (L = 1, E5).
 
     Parameters
@@ -73,14 +74,14 @@ def flips_vs_tau(*, n: int, d: int, phi: float, mu: float, width: int, taus, see
     Flips
     """
     data = zd.phi_pairs(n, d, phi, np.random.default_rng(derive_seed(seed, "data")), mu=mu)
-    X = torch.from_numpy(data.X)
+    X = torch.from_numpy(data.X).to(device)
     rows = []
     for s in range(seeds):
-        W = ZouEnsemble.init(d, width, 1, [derive_seed(seed, "net", s)]).state()[0][0]   # (d, m)
+        W = ZouEnsemble.init(d, width, 1, [derive_seed(seed, "net", s)], device=device).state()[0][0]   # (d, m)
         pre = X @ W                                                                       # (n, m)
         gen = torch.Generator().manual_seed(derive_seed(seed, "directions", s))
         for tau in taus:
-            dW = random_perturbation((d, width), tau, gen)
+            dW = random_perturbation((d, width), tau, gen).to(device)
             rand = sign_flips(pre, X @ (W + dW))
             worst = np.mean([sign_flips(pre[i], pre[i] + rank_one_adversarial(pre[i], X[i], tau) @ X[i])
                              for i in range(n)])
@@ -114,13 +115,13 @@ class GradientLower:
     duplicates: dict
 
 
-def _gram(d: int, width: int, data: zd.ZouData, net_seed: int) -> np.ndarray:
-    ens = ZouEnsemble.init(d, width, 1, [net_seed])
-    return ens.last_layer_gram(torch.from_numpy(data.X), torch.from_numpy(data.y))[0].numpy()
+def _gram(d: int, width: int, data: zd.ZouData, net_seed: int, device) -> np.ndarray:
+    ens = ZouEnsemble.init(d, width, 1, [net_seed], device=device)
+    return ens.last_layer_gram(torch.from_numpy(data.X), torch.from_numpy(data.y))[0].cpu().numpy()
 
 
 def gradient_lower(*, d: int, mu: float, width: int, ns, phis, n_fixed: int, phi_fixed: float, seeds: int,
-                   seed: int) -> GradientLower:
+                   seed: int, device: str | torch.device = "cpu") -> GradientLower:
     """The worst-case gradient constant gamma_min of Theorem 5.3(vii) at init, against phi and n (E2, E2b).
 
     Returns
@@ -133,7 +134,7 @@ def gradient_lower(*, d: int, mu: float, width: int, ns, phis, n_fixed: int, phi
         net_seed = derive_seed(seed, "net", s)
         for sweep, n, phi in cells:
             data = zd.phi_pairs(n, d, phi, np.random.default_rng(derive_seed(seed, "data", n, repr(phi), s)), mu=mu)
-            G = _gram(d, width, data, net_seed)
+            G = _gram(d, width, data, net_seed, device)
             qp = simplex_qp(G)
             rows.append({"sweep": sweep, "n": n, "phi": data.phi, "seed": s, "gamma": qp.value,
                          "gap": qp.value - qp.lower, "uniform": float(np.full(n, 1 / n) @ G @ np.full(n, 1 / n)),
@@ -141,7 +142,7 @@ def gradient_lower(*, d: int, mu: float, width: int, ns, phis, n_fixed: int, phi
                          "width_needed": n**2 / data.phi * math.log(n)})
             if sweep == "n" and n == n_fixed:
                 dd = zd.with_duplicates(data, n // 2, np.random.default_rng(derive_seed(seed, "dup", s)))
-                Gd = _gram(d, width, dd, net_seed)
+                Gd = _gram(d, width, dd, net_seed, device)
                 dup["gamma"].append(qp.value)
                 dup["gamma_dup"].append(simplex_qp(Gd).value)
                 dup["lam_min"].append(float(np.linalg.eigvalsh(G)[0]))
@@ -172,7 +173,7 @@ class Linearisation:
 
 
 def linearisation(*, n: int, d: int, phi: float, mu: float, depth: int, widths, eta_bar: float, seeds: int,
-                  seed: int, fd_step: float = 1e-6) -> Linearisation:
+                  seed: int, fd_step: float = 1e-6, device: str | torch.device = "cpu") -> Linearisation:
     """The output change of one logistic GD step (eta = eta_bar/m) and its distance from the linear prediction.
 
     J Delta W is a forward finite difference with step ``fd_step`` along Delta W (float64).
@@ -182,10 +183,10 @@ def linearisation(*, n: int, d: int, phi: float, mu: float, depth: int, widths, 
     Linearisation
     """
     data = zd.phi_pairs(n, d, phi, np.random.default_rng(derive_seed(seed, "data")), mu=mu)
-    X, y = torch.from_numpy(data.X), torch.from_numpy(data.y)
+    X, y = torch.from_numpy(data.X).to(device), torch.from_numpy(data.y).to(device)
     rows = []
     for m in widths:
-        ens = ZouEnsemble.init(d, m, depth, [derive_seed(seed, "net", m, s) for s in range(seeds)])
+        ens = ZouEnsemble.init(d, m, depth, [derive_seed(seed, "net", m, s) for s in range(seeds)], device=device)
         out = ens(X)
         lp = loss_derivative((y * out).detach(), "logistic")
         grads = torch.autograd.grad(loss_value(y * out, "logistic").mean(1).sum(), ens.W)

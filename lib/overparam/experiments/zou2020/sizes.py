@@ -1,7 +1,8 @@
 """The Zou, Cao, Zhou & Gu chapter's size table: every size under the quick profile and at the GPU scale.
 
-The paper has no experiments, so the "paper" column is the reading notes' GPU plan (m to 16k-32k, n to
-1,000, 10 seeds), never a size the paper ran. Data: phi-pairs in d = 20 with the bias coordinate mu = 0.5.
+The paper has no experiments, so the "paper" column is a GPU plan after the reading notes' (m to 8k for
+training, 64k-262k at L = 1, 10 seeds), never a size the paper ran; it has not been run yet. Weights are
+drawn on the host and moved, so the largest widths are bounded by host memory too. Data: phi-pairs in d = 20 with the bias coordinate mu = 0.5.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ SIZES = {  # name: {profile: value}
     # Theorem 5.1 at initialisation (E1, E10)
     "init_n": {"quick": 40, "paper": 200},
     "init_phi": {"quick": 0.1, "paper": 0.1},
-    "init_widths": {"quick": [32, 64, 128, 256, 512, 1024], "paper": [256, 1024, 4096, 16384]},
+    "init_widths": {"quick": [32, 64, 128, 256, 512, 1024], "paper": [128, 256, 512, 1024, 2048, 4096]},
     "init_depths": {"quick": [1, 2, 4], "paper": [1, 2, 4, 8]},
     "init_seeds": {"quick": 20, "paper": 50},               # S20: violation frequencies need >= 20 draws
     "sep_phi": {"quick": 0.25, "paper": 0.25},              # L = 1: in hypothesis (m >= L^4 phi^-4 log(4n^2L/delta))
@@ -42,14 +43,14 @@ SIZES = {  # name: {profile: value}
     "qp_n_fixed": {"quick": 16, "paper": 16},
     "qp_phi_fixed": {"quick": 0.1, "paper": 0.1},
     "qp_seeds": {"quick": 5, "paper": 10},
-    "lin_widths": {"quick": [64, 128, 256, 512, 1024], "paper": [256, 1024, 4096, 16384]},   # Lemma C.2 (E9)
+    "lin_widths": {"quick": [64, 128, 256, 512, 1024], "paper": [256, 1024, 4096, 8192]},   # Lemma C.2 (E9)
     "lin_eta_bar": {"quick": 8.0, "paper": 8.0},            # <= 8: the claims map (64 overshoots)
     "lin_seeds": {"quick": 5, "paper": 10},
     # GD (E4, E6)
     "gd_n": {"quick": 20, "paper": 100},
     "gd_phi": {"quick": 0.3, "paper": 0.3},
     "gd_depth": {"quick": 2, "paper": 2},
-    "gd_widths": {"quick": [64, 128, 256, 512, 1024], "paper": [256, 1024, 4096, 16384]},
+    "gd_widths": {"quick": [64, 128, 256, 512, 1024], "paper": [256, 512, 1024, 2048, 4096, 8192]},
     "gd_eta_bar": {"quick": 8.0, "paper": 8.0},
     "gd_fixed_step": {"quick": 20, "paper": 20},            # distances at a fixed t = k eta_bar (Lemma 5.5)
     "gd_max_steps": {"quick": 1000, "paper": 5000},

@@ -51,7 +51,8 @@ class GDWidths:
 
 
 def gd_widths(*, n: int, d: int, phi: float, mu: float, depth: int, widths, eta_bar: float, fixed_step: int,
-              max_steps: int, seeds: int, seed: int, fit_from: int = 256) -> GDWidths:
+              max_steps: int, seeds: int, seed: int, fit_from: int = 256,
+              device: str | torch.device = "cpu") -> GDWidths:
     """Logistic GD with eta = eta_bar/m at each width, seeds batched (E4, E6a).
 
     Returns
@@ -61,7 +62,7 @@ def gd_widths(*, n: int, d: int, phi: float, mu: float, depth: int, widths, eta_
     X, y, _ = _data(n, d, phi, mu, derive_seed(seed, "data"))
     rows = []
     for m in widths:
-        ens = ZouEnsemble.init(d, m, depth, [derive_seed(seed, "net", m, s) for s in range(seeds)])
+        ens = ZouEnsemble.init(d, m, depth, [derive_seed(seed, "net", m, s) for s in range(seeds)], device=device)
         log = train_margin(ens, X, y, eta_bar=eta_bar, max_steps=max_steps, record_at=fixed_step)
         for k in range(seeds):
             rows.append({"m": m, "seed": k, "k100": log.acc_step[k], "dist_acc": log.dist_spectral[k],
@@ -73,7 +74,8 @@ def gd_widths(*, n: int, d: int, phi: float, mu: float, depth: int, widths, eta_
 
 
 def gd_phi_n(*, ns, phis, n_fixed: int, phi_fixed: float, d: int, mu: float, depth: int, width: int,
-             eta_bar: float, max_steps: int, seeds: int, seed: int) -> pd.DataFrame:
+             eta_bar: float, max_steps: int, seeds: int, seed: int,
+             device: str | torch.device = "cpu") -> pd.DataFrame:
     """Iterations to 100 % accuracy against phi (n fixed) and n (phi fixed), at one width (E6b).
 
     Returns
@@ -85,7 +87,7 @@ def gd_phi_n(*, ns, phis, n_fixed: int, phi_fixed: float, d: int, mu: float, dep
     rows = []
     for sweep, n, phi in cells:
         X, y, phi_m = _data(n, d, phi, mu, derive_seed(seed, "data", n, repr(phi)))
-        ens = ZouEnsemble.init(d, width, depth, [derive_seed(seed, "net", s) for s in range(seeds)])
+        ens = ZouEnsemble.init(d, width, depth, [derive_seed(seed, "net", s) for s in range(seeds)], device=device)
         log = train_margin(ens, X, y, eta_bar=eta_bar, max_steps=max_steps)
         rows += [{"sweep": sweep, "n": n, "phi": phi_m, "seed": k, "k100": int(log.acc_step[k])}
                  for k in range(seeds)]
@@ -93,7 +95,7 @@ def gd_phi_n(*, ns, phis, n_fixed: int, phi_fixed: float, d: int, mu: float, dep
 
 
 def sgd_batches(*, n: int, d: int, phi: float, mu: float, depth: int, width: int, batches, eta_bar: float,
-                max_steps: int, seeds: int, seed: int) -> pd.DataFrame:
+                max_steps: int, seeds: int, seed: int, device: str | torch.device = "cpu") -> pd.DataFrame:
     """GD (B = n) against SGD at the same eta_bar and the same initialisations, per batch size (E7).
 
     Returns
@@ -105,7 +107,7 @@ def sgd_batches(*, n: int, d: int, phi: float, mu: float, depth: int, width: int
     X, y, _ = _data(n, d, phi, mu, derive_seed(seed, "data"))
     rows = []
     for B in batches:
-        ens = ZouEnsemble.init(d, width, depth, [derive_seed(seed, "net", s) for s in range(seeds)])
+        ens = ZouEnsemble.init(d, width, depth, [derive_seed(seed, "net", s) for s in range(seeds)], device=device)
         gen = torch.Generator().manual_seed(derive_seed(seed, "batches", B))
         log = train_margin(ens, X, y, eta_bar=eta_bar, max_steps=max_steps,
                            batch_size=None if B >= n else B, generator=gen)
@@ -141,7 +143,7 @@ class SGDStreams:
 
 
 def sgd_streams(*, n: int, d: int, phi: float, mu: float, depth: int, width: int, batch: int, eta_bar: float,
-                steps: int, streams: int, seed: int) -> SGDStreams:
+                steps: int, streams: int, seed: int, device: str | torch.device = "cpu") -> SGDStreams:
     """``streams`` copies of one network, each trained by SGD with its own minibatch draws (E7, Lemma 5.6).
 
     Returns
@@ -149,7 +151,7 @@ def sgd_streams(*, n: int, d: int, phi: float, mu: float, depth: int, width: int
     SGDStreams
     """
     X, y, _ = _data(n, d, phi, mu, derive_seed(seed, "data"))
-    ens = ZouEnsemble.init(d, width, depth, [derive_seed(seed, "net")] * streams)
+    ens = ZouEnsemble.init(d, width, depth, [derive_seed(seed, "net")] * streams, device=device)
     gen = torch.Generator().manual_seed(derive_seed(seed, "streams"))
     log = train_margin(ens, X, y, eta_bar=eta_bar, max_steps=steps, batch_size=batch, generator=gen,
                        stop_at_accuracy=False)
@@ -185,7 +187,7 @@ class EpsRuns:
 
 
 def eps_runs(*, n: int, d: int, phi: float, mu: float, depth: int, width: int, eps: dict, eta_bar: dict,
-             max_steps: int, seeds: int, seed: int) -> EpsRuns:
+             max_steps: int, seeds: int, seed: int, device: str | torch.device = "cpu") -> EpsRuns:
     """GD on the same initialisations with each loss until L_S <= every eps of its grid (E8).
 
     Parameters
@@ -200,7 +202,7 @@ def eps_runs(*, n: int, d: int, phi: float, mu: float, depth: int, width: int, e
     X, y, _ = _data(n, d, phi, mu, derive_seed(seed, "data"))
     rows = []
     for loss, grid in eps.items():
-        ens = ZouEnsemble.init(d, width, depth, [derive_seed(seed, "net", s) for s in range(seeds)])
+        ens = ZouEnsemble.init(d, width, depth, [derive_seed(seed, "net", s) for s in range(seeds)], device=device)
         log = train_margin(ens, X, y, eta_bar=eta_bar[loss], max_steps=max_steps, loss=loss, eps=grid,
                            stop_at_accuracy=False)
         for k in range(seeds):
