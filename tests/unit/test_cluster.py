@@ -129,13 +129,16 @@ def test_a_tls_scheduler_with_certificates_runs_the_sweeps(tmp_path, monkeypatch
     kernel-side sweep map both connecting with the config's certificates; without them, no connection."""
     import math
 
+    import dask
     from distributed import LocalCluster
 
     from overparam.runtime import parallel
 
     config = {"tls": _certificates(tmp_path)}
     sec = cluster.security(config)
-    with LocalCluster(n_workers=1, threads_per_worker=1, processes=True, host="127.0.0.1", protocol="tls",
+    # NO_MALLOC_TRIM: a nanny otherwise writes its MALLOC_TRIM_THRESHOLD_ into this process's environment,
+    # which every later cluster's workers would inherit.
+    with dask.config.set(cluster.NO_MALLOC_TRIM), LocalCluster(n_workers=1, threads_per_worker=1, processes=True, host="127.0.0.1", protocol="tls",
                       security=sec, dashboard_address="127.0.0.1:0", scheduler_kwargs={"dashboard": False},
                       resources={"chapter": 1}) as tls_cluster:
         address = tls_cluster.scheduler_address
@@ -144,7 +147,10 @@ def test_a_tls_scheduler_with_certificates_runs_the_sweeps(tmp_path, monkeypatch
             assert client.submit(math.sqrt, 16.0).result() == 4.0
         for name, value in cluster.kernel_env(address, config).items():
             monkeypatch.setenv(name, value)  # what a chapter's kernel gets
-        assert parallel.map(math.sqrt, [1.0, 9.0]) == [1.0, 3.0]
+        try:
+            assert parallel.map(math.sqrt, [1.0, 9.0]) == [1.0, 3.0]
+        finally:
+            parallel.close_clients()
         with pytest.raises(PipelineError, match="tls:// scheduler needs a \\[tls\\] section"), \
                 cluster.connect(cluster.ClusterSpec(scheduler=address)):
             pass

@@ -38,7 +38,8 @@ import os
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, TypeVar
 
-__all__ = ["SCHEDULER_ENV", "TLS_ENV", "chunk_seeds", "map", "scheduler_address", "security_from_env", "to_cpu"]
+__all__ = ["SCHEDULER_ENV", "TLS_ENV", "chunk_seeds", "close_clients", "map", "scheduler_address", "security_from_env",
+           "to_cpu"]
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -170,6 +171,18 @@ def _client(address: str) -> Any:
         c = Client(address, security=security_from_env(), set_as_default=False, timeout="30s")
         _clients[address] = c
     return c
+
+
+def close_clients() -> None:
+    """Close the clients ``map`` keeps per scheduler address (before that scheduler goes away).
+
+    Returns
+    -------
+    None
+    """
+    while _clients:
+        _, client = _clients.popitem()
+        client.close()
 
 
 def map(fn: Callable[[T], R], items: Sequence[T], *, scheduler: str | None = None,
