@@ -122,7 +122,7 @@ def test_kinds_sources_post_hoc_and_corrections(noy):
 def test_rules_and_tolerances_as_fixed(noy, key):
     got = {name: (c["rule"], {p: v for p, v in c.items() if p not in ("rule", "value", "interval")})
            for name, c in noy.checks[key]["conditions"].items()}
-    want = {**TOLERANCES[key], **{n: ("exceeds", {"bound": b}) for n, b in SLOPE_EDGES.get(key, {}).items()}}
+    want = {**TOLERANCES.get(key, {}), **{n: ("exceeds", {"bound": b}) for n, b in SLOPE_EDGES.get(key, {}).items()}}
     assert set(got) == set(want)
     for name, (rule, params) in want.items():
         assert got[name][0] == rule and set(got[name][1]) == set(params), (key, name)
