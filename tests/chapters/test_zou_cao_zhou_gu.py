@@ -141,6 +141,7 @@ def test_gradient_constants(zou):
     v = zou.results["values"]
     assert v["dup_gamma_after"] == pytest.approx(v["dup_gamma"], rel=1e-4)  # duplicates: gamma_min unchanged
     assert abs(v["dup_lam_after"]) < 1e-10 < v["dup_lam"]                  # ... lambda_min(G) drops to 0
+    assert 1.0 <= v["qp_uniform"] < 1.2                                     # uniform weights are nearly the worst
     assert cond(zou, "thm53_gradient_upper")["value"] < 0.5
     assert abs(cond(zou, "lemmaC2_output_change")["value"]) < 0.2  # flat in m: the 1/m of the step is right
     assert zou.results["values"]["nonlin_slope"] < -0.2           # the step becomes linear as m grows
