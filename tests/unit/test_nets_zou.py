@@ -5,6 +5,7 @@ import pytest
 import torch
 
 from overparam.data import zou2020 as zd
+from overparam.measure.perturbations import sign_flips
 from overparam.nets.zou import ZouEnsemble, output_vector
 from overparam.train import losses_margin as lm
 from overparam.train.margin_ensemble import distances, train_margin
@@ -89,7 +90,12 @@ def test_gd_reaches_full_accuracy_and_records_its_distance():
     X, y = _data(n=10)
     ens = ZouEnsemble.init(6, 128, 2, seeds=[0, 1, 2])
     W0 = ens.state()
+    pre0 = ens.preactivations(X)
     log = train_margin(ens, X, y, eta_bar=4.0, max_steps=400)
+    pre = ens.preactivations(X)  # frozen at the accuracy step: the flips it recorded are these
+    for k in range(3):
+        changed = sum(sign_flips(p0[k], p[k], count=True) for p0, p in zip(pre0, pre))
+        assert log.flips[k] == pytest.approx(changed / sum(p0[k].numel() for p0 in pre0))
     assert np.all(log.acc_step >= 0) and not log.diverged.any()
     assert np.all((log.flips >= 0) & (log.flips < 0.5))
     assert np.all(log.dist_spectral <= log.dist_frobenius + 1e-12)

@@ -22,7 +22,6 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from ..measure.perturbations import sign_flips
 from ..nets.zou import ZouEnsemble
 from .losses_margin import get, loss_value
 
@@ -165,7 +164,8 @@ def train_margin(ens: ZouEnsemble, X: torch.Tensor, y: torch.Tensor, *, eta_bar:
             acc_step[idx] = step
             spec, frob = distances(ens, W0, idx)
             pre = ens.preactivations(X)
-            fl = sum(sign_flips(p0, p, count=True, dim=(1, 2)) for p0, p in zip(pre0, pre)).cpu()
+            # the sign convention 1{pre >= 0} of measure.perturbations.sign_flips (train may not import measure)
+            fl = sum(((p0 >= 0) != (p >= 0)).sum(dim=(1, 2)) for p0, p in zip(pre0, pre)).cpu()
             total = sum(p0[0].numel() for p0 in pre0)
             dist2[idx], distF[idx] = spec.numpy()[idx], frob.numpy()[idx]
             flips[idx] = (fl.double() / total).numpy()[idx]
