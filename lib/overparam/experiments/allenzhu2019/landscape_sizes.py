@@ -17,7 +17,7 @@ SIZES = {  # name: {profile: value}
     "landscape_archs": {"quick": ["resnet8"], "paper": ["vgg19_bn", "resnet32", "resnet110"]},
     "landscape_datasets": {"quick": ["mnist", "mnist_noisy"], "paper": ["cifar10", "cifar100", "cifar10_noisy"]},
     "landscape_width": {"quick": 8, "paper": 16},            # first-stage channels of the ResNets ([58]: 16)
-    "landscape_n_train": {"quick": 1024, "paper": None},     # None: all 50,000 training images
+    "landscape_n_train": {"quick": 768, "paper": None},     # None: all 50,000 training images
     "landscape_n_test": {"quick": 256, "paper": None},       # None: the 10,000 test images
     "landscape_noise": {"quick": 0.2, "paper": 0.2},         # share of labels changed to another class
     # the recipe (Remark 4 and [58])
@@ -31,12 +31,12 @@ SIZES = {  # name: {profile: value}
     "landscape_n_eval": {"quick": 128, "paper": 2048},       # fixed un-augmented training images F is taken on
     "landscape_n_hvp": {"quick": 64, "paper": 1024},         # the first of those used for Hessian-vector products
     "landscape_chunk": {"quick": 128, "paper": 512},         # images per forward pass
-    "landscape_grid": {"quick": 7, "paper": 15},             # points per axis of the 2-D picture
+    "landscape_grid": {"quick": 5, "paper": 15},             # points per axis of the 2-D picture
     "landscape_span": {"quick": 10.0, "paper": 10.0},        # picture spans +-span units u = eta_t ||g|| per axis
     "landscape_radii": {"quick": [0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50, 100],  # units of u = eta_t ||g||
                         "paper": [0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50, 100]},
-    "landscape_power_steps": {"quick": 6, "paper": 20},      # power iterations for lambda_max (Oja's shift)
-    "landscape_oja_steps": {"quick": 12, "paper": 50},
+    "landscape_power_steps": {"quick": 5, "paper": 20},      # power iterations for lambda_max (Oja's shift)
+    "landscape_oja_steps": {"quick": 10, "paper": 50},
     "landscape_oja_eta": {"quick": 1.0, "paper": 1.0},       # Oja's step, in units of 1 / lambda_max
     "landscape_oja_window": {"quick": 4, "paper": 10},       # convergence: Rayleigh quotient's change over
     "landscape_oja_tol": {"quick": 0.05, "paper": 0.05},     #   the last `window` steps, relative, <= tol
