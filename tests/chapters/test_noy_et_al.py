@@ -157,7 +157,7 @@ def test_slopes_in_their_bands(noy):
 
 def test_lemma4_tolerance_is_the_seed_spread_not_the_gap(noy):
     c = cond(noy, "lemma4_overlap_depth", "recursion within tolerance")
-    assert 0.01 <= c["bound"] < 0.03 and c["value"] <= c["bound"]
+    assert 0.01 <= c["bound"] < 0.04 and c["value"] <= c["bound"]
     deep = cond(noy, "lemma4_overlap_depth", "deepest layer above m/3")["value"]
     assert 0.39 < deep < 0.47  # the recursion's 0.427 at layer 12, far above Lemma 4's m/3
 

@@ -82,3 +82,22 @@ def test_paper_figures_small(tmp_path):
 def test_step_cost_reports_a_ratio():
     c = ex.step_cost(n=16, width=32, depth=2, d_x=8, repeats=2, seed=0)
     assert c["ratio"] > 0 and 0.3 < c["active_fraction"] < 0.7
+
+
+def test_cifar_path_on_a_fixture(tmp_path):
+    """The paper profile's CIFAR-10 code path (Table 2 and the switch) end to end on a tiny fixture."""
+    import pickle
+
+    rng = np.random.default_rng(0)
+    folder = tmp_path / "cifar-10" / "cifar-10-batches-py"
+    folder.mkdir(parents=True)
+    for name, n in [*((f"data_batch_{i}", 4) for i in range(1, 6)), ("test_batch", 6)]:
+        batch = {b"data": rng.integers(0, 256, size=(n, 3072), dtype=np.uint8),
+                 b"labels": rng.integers(0, 10, size=n).tolist()}
+        (folder / name).write_bytes(pickle.dumps(batch))
+    f3 = ex.figure3bc(n_train=8, n_test=6, width=16, depth=2, epochs=2, switch=1, batch=4, eta_factor=0.1,
+                      n_seeds=2, seed=0, source="cifar10", root=tmp_path)
+    assert ex.figure3bc_summary(f3)["train_jump"] < 1e-10
+    t2 = ex.table2([(2, 16)], n_train=8, n_test=6, epochs=1, batch=4, eta_factor=0.1, n_seeds=2, seed=0,
+                   source="cifar10", root=tmp_path)
+    assert len(t2) == 2 * 2 * 2

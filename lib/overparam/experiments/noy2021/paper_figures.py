@@ -79,12 +79,13 @@ def tabular_dynamics(*, source: str, n_train: int, n_val: int, width: int, depth
 
 def _digits(n_train, n_test, seed, source, root, device):
     if source == "cifar10":
-        from ...data.cifar import load_cifar  # written by the CIFAR helper; paper profile only
+        from ...data.cifar import load_cifar  # the book's CIFAR loader; paper profile only
 
-        Xtr, ytr = load_cifar("cifar10", root=root, split="train")
-        Xte, yte = load_cifar("cifar10", root=root, split="test")
-        Xtr, Xte = Xtr.reshape(len(Xtr), -1)[:n_train], Xte.reshape(len(Xte), -1)[:n_test]
-        Xtr, Xte = [x / np.linalg.norm(x, axis=1, keepdims=True) for x in (Xtr - Xtr.mean(0), Xte - Xtr.mean(0))]
+        Xtr, ytr = (t.numpy() for t in load_cifar("cifar10", root=root, split="train"))
+        Xte, yte = (t.numpy() for t in load_cifar("cifar10", root=root, split="test"))
+        Xtr, Xte = Xtr.reshape(len(Xtr), -1)[:n_train].astype(np.float64), Xte.reshape(len(Xte), -1)[:n_test].astype(np.float64)
+        center = Xtr.mean(0)
+        Xtr, Xte = [x / np.linalg.norm(x, axis=1, keepdims=True) for x in (Xtr - center, Xte - center)]
         Ytr, Yte = np.eye(10)[ytr[:n_train]], np.eye(10)[yte[:n_test]]
     else:
         Xtr, Ytr, Xte, Yte = dn.digits_split(n_train, n_test, seed=seed)
