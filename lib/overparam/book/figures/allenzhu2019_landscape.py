@@ -47,6 +47,7 @@ def landscape_panels(runs, *, rule: float = 10.0):
 
 def _run_rows(fig, axes, run, rule: float) -> list:
     name = f"{run.arch}, {run.dataset}"
+    short = f"{run.arch} {run.dataset}"
     k = len(run.panels)
     rows = []
     for j, e in enumerate(sorted(run.panels)):
@@ -55,11 +56,12 @@ def _run_rows(fig, axes, run, rule: float) -> list:
         A, B = np.meshgrid(p.axis, p.axis, indexing="ij")
         cs = ax.contourf(B, A, np.log10(np.maximum(p.Z, 1e-300)), levels=12, cmap="viridis")
         ax.plot([0], [0], "o", color="tab:blue", ms=5)
-        ax.set(title=f"{name}: epoch {e}, $\\eta_t$={rec.lr:g}", xlabel=r"along $\hat v$ (units of $u$)",
+        ax.set_title(f"{short}\nepoch {e}, $\\eta_t$ = {rec.lr:g}", fontsize=9)
+        ax.set(xlabel=r"along $\hat v$ (units of $u$)",
                ylabel=r"along $-\hat g$ (units of $u$)" if j == 0 else None)
         fig.colorbar(cs, ax=ax, shrink=0.8, label=r"$\log_{10} F$" if j == k - 1 else None)
         ax = axes[1, j]
-        pos = lambda x: np.maximum(x, 1e-12)
+        pos = lambda x: np.maximum(x, 1e-12)  # a decrease <= 0 is drawn at 1e-12
         ax.loglog(p.radii, pos(p.dF_g), "-o", ms=3, color=PALETTE[0], label=r"$\Delta F_g(r)$ along $-\hat g$")
         ax.loglog(p.radii, pos(p.dF_v), "-s", ms=3, color=PALETTE[1], label=r"$\Delta F_v(r)$ along $\pm\hat v$")
         ax.axvline(rule, color="k", ls=":", lw=1)
@@ -67,6 +69,7 @@ def _run_rows(fig, axes, run, rule: float) -> list:
             ax.axvline(rec.r_star_over_u, color=PALETTE[3], lw=1.5, label=r"crossover $r^*$")
         ax.set(xlabel=r"radius $r/u$", ylabel="decrease of F" if j == 0 else None,
                title=fr"$\hat\lambda_{{\min}}$={rec.lam_min:.2g}, $\rho$={rec.rho:.3g}")
+        ax.title.set_fontsize(9)
         if j == 0:
             ax.legend(fontsize=7)
         rows += [{"run": name, "epoch": e, "kind": "grid", "a": a, "b": b, "F": z}
