@@ -26,6 +26,7 @@ EXPECTED = {
     "thm51_norms": "pass",
     "thm51_output": "pass",
     "thm51_separation": "pass",
+    "thm51_near_zero": "pass",
     "thm53_flips": "pass",
     "thm53_flips_tight": "pass",
     "thm53_gradient_lower": "pass",
@@ -38,7 +39,8 @@ EXPECTED = {
     "eps_logistic_polynomial": "pass",
 }
 KINDS = {
-    "thm51_norms": "bound", "thm51_output": "bound", "thm51_separation": "bound", "thm53_flips": "bound",
+    "thm51_norms": "bound", "thm51_output": "bound", "thm51_separation": "bound", "thm51_near_zero": "bound",
+    "thm53_flips": "bound",
     "thm53_flips_tight": "beyond", "thm53_gradient_lower": "bound", "thm53_gradient_upper": "bound",
     "lemmaC2_output_change": "bound",
     "lemma55_distance": "beyond", "thm41_flat_in_m": "beyond", "lemma56_sgd_decreases": "beyond",
@@ -50,6 +52,7 @@ TOLERANCES = {
     "thm51_output": {k: ("at_most", {"bound": 0.1}) for k in SLOPE_L},
     "thm51_separation": {"violation frequency": ("at_most", {"bound": 0.05}),
                          "width condition met (C = 1)": ("at_least", {})},
+    "thm51_near_zero": {"value": ("at_most", {"bound": 0.05})},
     "thm53_flips": {"worst case": ("at_least", {"bound": 0.58}), "random": ("at_least", {"bound": 0.58})},
     "thm53_flips_tight": {"worst-case slope": ("band", {"lo": 0.58, "hi": 0.75}),
                           "measured / (3τ²/π)^(1/3)": ("band", {"lo": 0.8, "hi": 1.25})},
@@ -124,6 +127,8 @@ def test_initialisation_numbers_sit_where_the_theory_puts_them(zou):
     for name in SLOPE_L:  # the CLT and the bound both give -1/2
         assert abs(cond(zou, "thm51_norms", name)["value"] + 0.5) < 0.1
         assert abs(cond(zou, "thm51_output", name)["value"]) < 0.1
+    v = zou.results["values"]
+    assert abs(v["nz_mean"] - 1 / math.sqrt(math.pi)) < 0.05 and v["nz_max"] < 2  # the book's 1/sqrt(pi)
     w = cond(zou, "thm51_separation", "width condition met (C = 1)")
     assert w["value"] >= w["bound"] > 1000  # in hypothesis, and the condition is not trivial
 

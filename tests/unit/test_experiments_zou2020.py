@@ -87,3 +87,9 @@ def test_linearisation_of_one_gd_step():
 def test_margin_data_keep_phi_while_all_pairs_shrink():
     t = ex.assumption_comparison(ns=[20, 320], gamma=0.1, d=3, mu=0.5, seed=0)
     assert np.all(t.phi >= 0.2) and t.delta.iloc[-1] < t.delta.iloc[0] / 10
+
+
+def test_near_zero_counts_average_one_over_sqrt_pi():
+    r = ex.near_zero_counts(n=8, phi=0.2, widths=[256, 1024], depth=1, seeds=3, delta=0.05, scale=4.0, seed=0, **DATA)
+    assert len(r) == 6 and np.all(r.max_ratio >= r.mean_ratio)
+    assert abs(r.mean_ratio.mean() - 1 / np.sqrt(np.pi)) < 0.1

@@ -20,6 +20,7 @@ from .init import (
     assumption_comparison,
     gradient_upper,
     init_sweep,
+    near_zero_counts,
     separation_by_layer,
     separation_check,
 )
@@ -63,6 +64,7 @@ __all__ = [
     "gradient_upper",
     "init_sweep",
     "linearisation",
+    "near_zero_counts",
     "separation_by_layer",
     "separation_check",
     "sgd_batches",

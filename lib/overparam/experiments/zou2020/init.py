@@ -19,7 +19,7 @@ from ...nets.zou import ZouEnsemble
 from ...runtime import derive_seed
 from ...theory import zou2020 as th
 
-__all__ = ["InitSweep", "Separation", "UpperBound", "assumption_comparison", "gradient_upper", "init_sweep", "separation_by_layer",
+__all__ = ["InitSweep", "Separation", "UpperBound", "assumption_comparison", "gradient_upper", "init_sweep", "near_zero_counts", "separation_by_layer",
            "separation_check"]
 
 _MAX_FLOATS = 3e7  # weights held at once (a chunk of seeds), ~240 MB in float64
@@ -228,4 +228,30 @@ def assumption_comparison(*, ns, gamma: float, d: int, mu: float, seed: int) -> 
     for n in ns:
         data = zd.margin(n, d, gamma, np.random.default_rng(derive_seed(seed, "margin", n)), mu=mu)
         rows.append({"n": n, "phi": data.phi, "delta": data.delta, "two_gamma": 2 * gamma})
+    return pd.DataFrame(rows)
+
+
+def near_zero_counts(*, n: int, d: int, phi: float, mu: float, widths, depth: int, seeds: int, delta: float,
+                     scale: float, seed: int, device: str | torch.device = "cpu") -> pd.DataFrame:
+    """Theorem 5.1(iv): how many units sit within beta of zero, against the bound 2 m^{3/2} beta.
+
+    beta is set at the edge of Lemma A.7's hypothesis, m^{3/2} beta = scale * log(nL/delta) (C = scale),
+    so the expected count, m^{3/2} beta / sqrt(pi) (book's own), is a few units and the bound is not
+    trivially far.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Rows (m, seed): ``max_ratio`` = max_{l,i} count / (m^{3/2} beta), ``mean_ratio`` (over l, i),
+        ``beta``.
+    """
+    X, _, _ = _data(n, d, phi, mu, derive_seed(seed, "data"))
+    rows = []
+    for m in widths:
+        beta = scale * np.log(n * depth / delta) / m**1.5
+        ens = ZouEnsemble.init(d, m, depth, [derive_seed(seed, "net", m, s) for s in range(seeds)], device=device)
+        counts = torch.stack([(p.abs() <= beta).sum(-1) for p in ens.preactivations(X)])  # (L, K, n)
+        ratio = (counts.double() / (m**1.5 * beta)).cpu()
+        rows += [{"m": m, "seed": k, "beta": beta, "max_ratio": float(ratio[:, k].max()),
+                  "mean_ratio": float(ratio[:, k].mean())} for k in range(seeds)]
     return pd.DataFrame(rows)

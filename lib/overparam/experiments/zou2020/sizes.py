@@ -25,6 +25,9 @@ SIZES = {  # name: {profile: value}
     "sep_layers_depth": {"quick": 8, "paper": 16},
     "sep_layers_width": {"quick": 512, "paper": 8192},
     "sep_layers_seeds": {"quick": 5, "paper": 10},
+    "nz_widths": {"quick": [64, 256, 1024], "paper": [256, 1024, 4096]},     # Theorem 5.1(iv)
+    "nz_depth": {"quick": 2, "paper": 4},
+    "nz_scale": {"quick": 1.0, "paper": 1.0},               # m^{3/2} beta = scale log(nL/delta): the hypothesis's edge
     "upper_depths": {"quick": [1, 2, 4, 8], "paper": [1, 2, 4, 8, 16]},
     "upper_width": {"quick": 512, "paper": 4096},
     "upper_n": {"quick": 20, "paper": 100},
