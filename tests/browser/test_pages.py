@@ -210,3 +210,25 @@ def test_a_broken_page_is_caught(browser, built_book, serve, tmp_path):
     found = "\n".join(inspect(browser, f"{serve(copy)}intro.html", [])["problems"])
     assert "request left 127.0.0.1: https://cdn.jsdelivr.net/npm/mathjax@3/es5/tex-mml-chtml.js" in found
     assert "MathJax did not load" in found and "raw TeX outside code" in found
+
+
+def test_the_ledger_sorts_by_a_clicked_column(browser, book_url):
+    """The claims ledger's table sorts by the column whose header a reader clicks, up then down."""
+    page = browser.new_page()
+    try:
+        page.goto(f"{book_url}claims.html", wait_until="load")
+        table = page.locator("div.sortable-table table")
+        headers = [h.strip() for h in table.locator("thead th").all_inner_texts()]
+        col = headers.index("kind")
+
+        def column() -> list[str]:
+            return [t.strip() for t in table.locator(f"tbody tr td:nth-child({col + 1})").all_inner_texts()]
+
+        before = column()
+        assert len(before) >= 2 and len(set(before)) >= 2, "the ledger needs two kinds of check to sort"
+        table.locator("thead th").nth(col).click()
+        assert column() == sorted(before, key=str.lower)
+        table.locator("thead th").nth(col).click()
+        assert column() == sorted(before, key=str.lower, reverse=True)
+    finally:
+        page.close()
