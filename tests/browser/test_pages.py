@@ -7,7 +7,9 @@ formula, no ``mjx-merror``, no raw ``\\(``, ``\\[`` or ``$$`` outside code; ever
 chapter's source is on the page. Each chapter page is also saved as a screenshot in
 ``_build/screenshots/`` for humans, with ``browser_report.json`` (what was found on each page).
 
-``test_a_broken_page_is_caught`` breaks an image, a formula, a theorem box and a request in a copy of the
+``test_the_book_reads_from_its_files_with_no_network`` opens ``index.html`` as a file (no server, no
+network), as the issue's reader on a train does; ``test_the_ledger_sorts_by_a_clicked_column`` clicks a
+header of the claims ledger. ``test_a_broken_page_is_caught`` breaks an image, a formula, a theorem box and a request in a copy of the
 built HTML and requires the same inspection to report each of them, so the inspection cannot pass
 vacuously.
 """
@@ -232,3 +234,29 @@ def test_the_ledger_sorts_by_a_clicked_column(browser, book_url):
         assert column() == sorted(before, key=str.lower, reverse=True)
     finally:
         page.close()
+
+
+def test_the_book_reads_from_its_files_with_no_network(browser, built_book):
+    """``_build/html/index.html`` opened as a file, as a reader on a train opens it: the redirect to the
+    intro, every formula typeset with MathJax's own fonts, no error, and no request to any host."""
+    page = browser.new_page()
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    outside_before = len(browser.outside)
+    chapter = next(p for p in toc_pages() if p.startswith("chapters/"))
+    try:
+        page.goto((built_book / "index.html").as_uri())
+        page.wait_for_url("**/intro.html")
+        for url in ((built_book / "intro.html").as_uri(), (built_book / f"{chapter}.html").as_uri()):
+            page.goto(url, wait_until="load")
+            facts = page.evaluate(_FACTS, theorem_labels(chapter) if chapter in url else [])
+            fonts = page.evaluate("async () => { await document.fonts.ready; return Array.from(document.fonts)"
+                                  ".filter((f) => f.family.startsWith('MJX') && f.status === 'loaded').length; }")
+            assert facts["mathjax"] and facts["math"] and facts["mjx"] >= facts["math"], (url, facts)
+            assert not facts["raw"] and not facts["merror"] and not facts["broken"], (url, facts)
+            assert fonts >= 1, f"{url}: MathJax's fonts did not load from the book's files"
+    finally:
+        page.close()
+    assert not errors, errors
+    assert browser.outside[outside_before:] == []
