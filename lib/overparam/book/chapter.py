@@ -278,8 +278,7 @@ class Chapter:
         source : str, optional
             The paper's words that the check tests.
         **extra
-            ``measured``, ``predicted``, ``reason``, ``corrected`` (an erratum's corrected statement,
-            shown on the book's errata page) and further numbers (see ``Results.check``).
+            ``measured``, ``predicted``, ``reason``, ``corrected`` (an erratum's fix) and more (``Results.check``).
 
         Raises
         ------
@@ -293,8 +292,7 @@ class Chapter:
         Notes
         -----
         Under a kernel the verdict line "✅ **PASS** — *title*: reason" (❌ **FAIL**, ❔ **INCONCLUSIVE**)
-        is shown under the cell, the reason ending with each condition in words and numbers; it carries
-        the anchor ``check-KEY`` that the book's claims ledger links to.
+        is shown under the cell (anchor ``check-KEY``, the ledger's link), ending with each condition's numbers.
         """
         entry = self.results.check(key, conditions, title=title, kind=kind, source=source, **extra)
         _glue(f"{key}_verdict", entry["verdict"].upper())
@@ -394,8 +392,7 @@ class Chapter:
         return pd.DataFrame(rows).set_index("check")
 
     def finish(self) -> None:
-        """Write results.json (atomically) with the wall time and the slowest cells in ``meta``; call
-        once, in the last cell."""
+        """Write results.json (atomically), wall time and slowest cells in ``meta``; call once, last cell."""
         self.results.meta["wall_time_s"] = round(time.time() - self._t0, 2)
         self.results.meta["slowest_cells"] = self._timer.slowest(5)
         self._timer.stop()

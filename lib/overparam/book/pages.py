@@ -27,87 +27,19 @@ from typing import Any
 
 from .cache import Paths, chapter_state, library_digest, read_run_record, toc_chapters
 from .display import check_anchor
+from .page_text import MARK, SORTER, cell, num, tolerance_text
 from .results import KINDS, VERDICTS, atomic_write_text
 
-__all__ = ["GENERATED", "chapter_records", "claims_page", "errata_page", "reproducibility_page",
-           "theorem_of", "write_generated_pages"]
+__all__ = ["GENERATED", "chapter_records", "claims_page", "errata_page", "reproducibility_page", "theorem_of",
+           "tolerance_text", "write_generated_pages"]
 
 GENERATED = ("claims", "errata", "reproducibility")
 """The generated pages, as files ``book/NAME.md`` (gitignored)."""
 
-MARK = {"pass": "✅ pass", "fail": "❌ fail", "inconclusive": "❔ inconclusive"}
 _BOX = re.compile(r"^[`:]{3,}\{prf:(\w+)\}[ \t]*(.*)\n:label:[ \t]*(\S+)", re.MULTILINE)
 _NUMBERED = re.compile(r"\b(Theorem|Lemma|Corollary|Proposition|Assumption|Definition|Claim|Remark|Fact|"
                        r"Condition|Figure|Table)\s+([A-Z]?\d+(?:\.\d+)*)")
 _CITE = re.compile(r"\{cite(?::\w+)?\}`([^`,]+)")
-_SORTER = """<script>
-document.addEventListener("DOMContentLoaded", function () {
-  document.querySelectorAll("div.sortable-table table").forEach(function (table) {
-    table.querySelectorAll("thead th").forEach(function (th, col) {
-      th.style.cursor = "pointer";
-      th.title = "click to sort";
-      th.addEventListener("click", function () {
-        var body = table.tBodies[0], rows = Array.prototype.slice.call(body.rows);
-        var up = th.dataset.sort !== "up";
-        th.dataset.sort = up ? "up" : "down";
-        var key = function (row) {
-          var text = row.cells[col].innerText.trim(), x = parseFloat(text);
-          return isNaN(x) ? [1, text.toLowerCase()] : [0, x];
-        };
-        rows.sort(function (a, b) {
-          var x = key(a), y = key(b);
-          var c = x[0] !== y[0] ? x[0] - y[0] : (x[1] < y[1] ? -1 : x[1] > y[1] ? 1 : 0);
-          return up ? c : -c;
-        });
-        rows.forEach(function (row) { body.appendChild(row); });
-      });
-    });
-  });
-});
-</script>"""
-
-
-def _cell(text: Any) -> str:
-    """Text for one cell of a Markdown table (no pipe, no newline)."""
-    return re.sub(r"\s+", " ", str(text)).replace("|", "\\|").strip() or "—"
-
-
-def _num(v: Any) -> str:
-    """A measured or predicted value, short: 4 significant digits, lists of up to 4 entries."""
-    if v is None:
-        return "—"
-    if isinstance(v, bool):
-        return str(v)
-    if isinstance(v, float):
-        return f"{v:.4g}"
-    if isinstance(v, list):
-        inner = ", ".join(_num(x) for x in v[:4])
-        return f"[{inner}{', …' if len(v) > 4 else ''}]"
-    if isinstance(v, dict):
-        return "; ".join(f"{k}: {_num(x)}" for k, x in v.items())
-    return str(v)
-
-
-def _tolerance(cond: dict) -> str:
-    """One recorded condition's rule and tolerance in symbols (``checks.Condition.as_dict`` form)."""
-    rule = cond.get("rule")
-    if rule == "within":
-        return f"±{_num(cond['tol'])} of {_num(cond['target'])}"
-    if rule == "band":
-        return f"in [{_num(cond['lo'])}, {_num(cond['hi'])}]"
-    if rule == "at_most":
-        return f"≤ {_num(cond['bound'])}"
-    if rule == "at_least":
-        return f"≥ {_num(cond['bound'])}"
-    if rule == "exceeds":
-        return f"95% CI above {_num(cond['bound'])}"
-    return str(rule)
-
-
-def tolerance_text(check: dict) -> str:
-    """Every condition of a check with its tolerance, named when there are several."""
-    conds = check.get("conditions") or {}
-    return "; ".join(_tolerance(c) if name == "value" else f"{name}: {_tolerance(c)}" for name, c in conds.items())
 
 
 def _source_facts(path: Path) -> dict[str, Any]:
@@ -125,8 +57,8 @@ def _anchors(notebook: Path) -> dict[str, int]:
     if not notebook.exists():
         return {}
     found = {}
-    for i, cell in enumerate(json.loads(notebook.read_text()).get("cells", [])):
-        for out in cell.get("outputs", []):
+    for i, nb_cell in enumerate(json.loads(notebook.read_text()).get("cells", [])):
+        for out in nb_cell.get("outputs", []):
             text = "".join(out.get("data", {}).get("text/html", ""))
             for anchor in re.findall(r'<span id="(check-[A-Za-z0-9_-]+)">', text):
                 found[anchor] = i
@@ -185,7 +117,7 @@ def theorem_of(check: dict, boxes: list[dict]) -> tuple[str, str] | None:
 
 
 def _paper(rec: dict) -> str:
-    return f"{{cite:t}}`{rec['paper']}`" if rec["paper"] else _cell(rec["title"])
+    return f"{{cite:t}}`{rec['paper']}`" if rec["paper"] else cell(rec["title"])
 
 
 def _cell_link(rec: dict, key: str) -> str:
@@ -227,8 +159,8 @@ def claims_page(records: list[dict[str, Any]]) -> str:
             thm = theorem_of(c, rec["boxes"])
             rows.append("| " + " | ".join([
                 _paper(rec), f"{{prf:ref}}`{thm[0]} <{thm[1]}>`" if thm else "—",
-                f"{_cell(c['title'])} (`{key}`)", _cell(c.get("source") or "—"), c["kind"],
-                _cell(_num(c.get("measured"))), _cell(_num(c.get("predicted"))), _cell(tolerance_text(c)),
+                f"{cell(c['title'])} (`{key}`)", cell(c.get("source") or "—"), c["kind"],
+                cell(num(c.get("measured"))), cell(num(c.get("predicted"))), cell(tolerance_text(c)),
                 MARK.get(c["verdict"], c["verdict"]) + (" (rule set post hoc)" if c.get("post_hoc") else ""),
                 profile, _cell_link(rec, key)]) + " |")
     by_kind.sort(key=lambda kv: KINDS.index(kv[0]) if kv[0] in KINDS else len(KINDS))
@@ -247,7 +179,7 @@ def claims_page(records: list[dict[str, Any]]) -> str:
              "profile | cell |"), "|---" * 11 + "|", *rows]
     if not rows:
         table = ["No chapter has recorded a check yet: run `python -m overparam run` and build again."]
-    return "\n".join([*head, '<div class="sortable-table">', "", *table, "", "</div>", "", _SORTER, ""])
+    return "\n".join([*head, '<div class="sortable-table">', "", *table, "", "</div>", "", SORTER, ""])
 
 
 def errata_page(records: list[dict[str, Any]]) -> str:
@@ -274,17 +206,17 @@ def errata_page(records: list[dict[str, Any]]) -> str:
                 continue
             n += 1
             thm = theorem_of(c, rec["boxes"])
-            lines += [f"## {_cell(c['title'])}", "",
+            lines += [f"## {cell(c['title'])}", "",
                       f"{_paper(rec)}" + (f", {{prf:ref}}`{thm[0]} <{thm[1]}>`" if thm else "")
-                      + f" — chapter [{_cell(rec['title'])}](chapters/{rec['name']}.ipynb), "
+                      + f" — chapter [{cell(rec['title'])}](chapters/{rec['name']}.ipynb), "
                       + f"check `{key}`, {_cell_link(rec, key)}.", "",
-                      "**The paper:**", "", f"> {_cell(c.get('source') or '—')}", "",
-                      "**Corrected:** " + (_cell(c["corrected"]) if c.get("corrected")
+                      "**The paper:**", "", f"> {cell(c.get('source') or '—')}", "",
+                      "**Corrected:** " + (cell(c["corrected"]) if c.get("corrected")
                                            else "*the chapter does not state the corrected statement yet.*"), "",
                       (f"**Evidence:** {MARK.get(c['verdict'], c['verdict'])} under the "
                       f"`{rec['results'].get('meta', {}).get('profile', '—')}` profile; measured "
-                      f"{_cell(_num(c.get('measured')))} against {_cell(_num(c.get('predicted')))}: "
-                      f"{_cell(c.get('reason') or '')}."), ""]
+                      f"{cell(num(c.get('measured')))} against {cell(num(c.get('predicted')))}: "
+                      f"{cell(c.get('reason') or '')}."), ""]
     if not n:
         lines += ["No chapter records an erratum yet.", ""]
     return "\n".join(lines)
@@ -388,19 +320,19 @@ def reproducibility_page(paths: Paths, records: list[dict[str, Any]]) -> str:
                                      f"--device {device} --seed {seed} --force")
         commit = (f"`{run['commit'][:10]}`" + ("" if run.get("tree_clean") else " (modified tree)")
                   if run.get("commit") else "—")
-        lines.append(f"| [{_cell(rec['title'])}](chapters/{rec['name']}.ipynb) | {profile} | {meta.get('device', '—')} "
+        lines.append(f"| [{cell(rec['title'])}](chapters/{rec['name']}.ipynb) | {profile} | {meta.get('device', '—')} "
                      f"| {seed} | {commit} | {run.get('finished', '—')} "
-                     f"| {_num(run.get('wall_time_s', meta.get('wall_time_s')))} | {len(verdicts)} | {counts or '—'} "
-                     f"| {'yes' if state == 'fresh' else state} | `{_cell(cmd)}` |")
+                     f"| {num(run.get('wall_time_s', meta.get('wall_time_s')))} | {len(verdicts)} | {counts or '—'} "
+                     f"| {'yes' if state == 'fresh' else state} | `{cell(cmd)}` |")
         m = meta.get("machine") or {}
         v = meta.get("versions") or {}
-        desc = " | ".join(_cell(x) for x in (m.get("cpu", "—"), m.get("cpu_count", "—"), m.get("gpu") or "none",
+        desc = " | ".join(cell(x) for x in (m.get("cpu", "—"), m.get("cpu_count", "—"), m.get("gpu") or "none",
                                               m.get("cuda") or "none", v.get("python", "—"), v.get("torch", "—"),
                                               v.get("numpy", "—"), meta.get("torch_threads", "—")))
         machines.setdefault(desc, []).append(rec["name"])
         for c in meta.get("slowest_cells") or []:
-            code = _cell(c.get("code", "")).replace("`", "'")
-            slow.append(f"| {rec['name']} | {c.get('cell', '—')} | {_num(c.get('seconds'))} | `{code}` |")
+            code = cell(c.get("code", "")).replace("`", "'")
+            slow.append(f"| {rec['name']} | {c.get('cell', '—')} | {num(c.get('seconds'))} | `{code}` |")
     lines += ["", "## Where they ran", "",
               "| CPU | cores | GPU | CUDA | Python | torch | numpy | torch threads | chapters |", "|---" * 9 + "|"]
     lines += [f"| {desc} | {', '.join(names)} |" for desc, names in machines.items()]
