@@ -42,6 +42,8 @@ EXPECTED = {
     "thm2_sgd_linear": "pass",
     "thm2_iterations_one_over_b": "pass",
     "thm6_ce_full_accuracy": "pass",
+    "thm8_resnet_linear_rate": "pass",
+    "thm8_resnet_distance_exponent": "pass",
     "erratum_claim76_closed_form": "pass",
     "claim76_inequality_holds": "pass",
     "erratum_claim95_probability": "pass",
@@ -51,11 +53,12 @@ EXPECTED = {
 KINDS = {
     "lemma75_separation": "claim", "thm1_linear_rate": "claim", "thm2_sgd_linear": "claim",
     "thm2_iterations_one_over_b": "claim", "thm6_ce_full_accuracy": "claim", "claim76_inequality_holds": "claim",
+    "thm8_resnet_linear_rate": "claim",
     "lemma75_recursion": "beyond", "gram_kernel_converges": "beyond", "b1_rate_matches_gram": "beyond",
     "minnorm_distance": "beyond", "claim83_random_linear": "beyond", "thm4_kink_term_shrinks": "remark",
     **{k: "erratum" for k in EXPECTED if k.startswith("erratum_")},
 }
-POST_HOC = {"thm1_linear_rate"}
+POST_HOC = {"thm1_linear_rate", "thm8_resnet_linear_rate", "thm8_resnet_distance_exponent"}
 
 
 def _edges(lo, hi):
@@ -90,6 +93,10 @@ TOLERANCES = {  # fixed from the theory before the runs (claims map, section 1)
                         "every decade ratio ≤ 2": ("at_most", {"bound": 2.0}),
                         "runs reaching 1e-8 F_0": ("at_least", {"bound": 1.0})},
     "thm2_iterations_one_over_b": {"value": ("at_most", {"bound": 2.0})},
+    "thm8_resnet_linear_rate": {"every decade ratio ≥ 0.5": ("at_least", {"bound": 0.5}),
+                                "every decade ratio ≤ 2": ("at_most", {"bound": 2.0}),
+                                "runs reaching 1e-9 F_0": ("at_least", {"bound": 0.8})},
+    "thm8_resnet_distance_exponent": {"lower edge": ("exceeds", {"bound": -0.65}), "upper edge": ("exceeds", {"bound": 0.35})},
     "thm6_ce_full_accuracy": {"value": ("at_least", {"bound": 1.0})},
     "claim76_inequality_holds": {"value": ("at_least", {"bound": 1.0})},
 }
@@ -115,7 +122,7 @@ def test_executed_cleanly(azls):
     assert_clean_page(azls)
     figs = azls.results["figures"]
     for name in ("step1_initialisation", "theorem3_gram", "theorem1_gd", "steps3_4_perturbations",
-                 "theorems2_6_sgd_ce", "claim76"):
+                 "theorems2_6_sgd_ce", "width_threshold", "claim76"):
         assert f"figures/{name}.png" in figs
 
 

@@ -144,3 +144,26 @@ def test_forward_stability_is_linear_in_omega_at_tiny_omega():
     # no sign flips at these omega: h is linear in omega, so the ratio does not depend on omega
     assert np.allclose(st.ratio[:, 0], st.ratio[:, 1], rtol=1e-4)
     assert abs(st.fit_omega.slope - 1) < 1e-3
+
+
+def test_residual_ensemble_forward_and_gram_against_autograd():
+    from overparam.nets.allen_zhu_stack import ResidualEnsemble
+
+    X = torch.as_tensor(padded_sphere(5, 3, np.random.default_rng(0))[0])
+    res = ResidualEnsemble.from_plain(AllenZhuEnsemble.allen_zhu(4, 16, 3, seeds=[1, 2]), 0.3)
+    G = res.ntk(X)
+    for k in range(2):
+        A, B = res.A[k].detach(), res.B[k].detach()
+
+        def f(W1, W2, W3, A=A, B=B):
+            h = torch.relu(X @ A.T)
+            h = torch.relu(h + 0.3 * h @ W1.T)
+            h = torch.relu(h + 0.3 * h @ W2.T)
+            return (torch.relu(h @ W3.T) @ B.T)[:, 0]
+
+        Ws = tuple(w[k].detach() for w in res.W)
+        assert torch.allclose(f(*Ws), res(X)[k, :, 0], atol=1e-14)
+        J = torch.cat([j.reshape(5, -1) for j in torch.autograd.functional.jacobian(f, Ws)], 1)
+        assert torch.allclose(G[k], J @ J.T, atol=1e-12)
+        assert len(res.preactivations(X)) == 3 and torch.allclose(res.features(X)[-1][k], torch.relu(
+            res.preactivations(X)[-1][k]))

@@ -20,7 +20,7 @@ import torch
 from .deep_ntk import guo_empirical_ntk
 from .deep_stack import DeepEnsemble
 
-__all__ = ["AllenZhuEnsemble"]
+__all__ = ["AllenZhuEnsemble", "ResidualEnsemble"]
 
 
 class AllenZhuEnsemble(DeepEnsemble):
@@ -114,3 +114,69 @@ class AllenZhuEnsemble(DeepEnsemble):
         h = self.features(X)[-2].to(torch.float64)
         back = self.B.to(torch.float64) * (torch.bmm(h, self.W[-1].to(torch.float64).transpose(1, 2)) >= 0)
         return torch.bmm(h, h.transpose(1, 2)) * torch.bmm(back, back.transpose(1, 2))
+
+
+class ResidualEnsemble(AllenZhuEnsemble):
+    """K stacked residual networks of Allen-Zhu et al., Appendix C (only W_1..W_L trained).
+
+    h_0 = relu(A x); h_l = relu(h_{l-1} + tau W_l h_{l-1}) for l = 1..L-1 (one matrix per branch, no inner
+    ReLU); h_L = relu(W_L h_{L-1}); y = B h_L. Same initialisation as ``AllenZhuEnsemble.allen_zhu`` (W_l ~
+    N(0, 2/m)), with the branch scale tau = 1/Omega(L log m) given by the caller (Appendix C leaves the constant
+    open). Built with ``ResidualEnsemble.from_plain(ens, tau)`` from an ``AllenZhuEnsemble``'s weights.
+    """
+
+    def __init__(self, A, weights, B, alphas, trained: str = "hidden", tau: float = 1.0):
+        super().__init__(A, weights, B, alphas, trained=trained)
+        self.tau = float(tau)
+
+    @classmethod
+    def from_plain(cls, ens: AllenZhuEnsemble, tau: float) -> ResidualEnsemble:
+        """The residual network with ``ens``'s weights and branch scale ``tau``."""
+        return cls(ens.A, ens.W, ens.B, ens._alpha_list, tau=tau)
+
+    def _layers(self, X, keep_graph: bool):
+        h = self._h0(X)
+        hs, gs = [h], []
+        for ell, W in enumerate(self.W):
+            branch = torch.bmm(h, W.transpose(1, 2))
+            g = branch if ell == len(self.W) - 1 else h + self.tau * branch
+            gs.append(g)
+            h = torch.clamp_min(g, 0.0)
+            hs.append(h)
+        if not keep_graph:
+            hs, gs = [t.detach() for t in hs], [t.detach() for t in gs]
+        return hs, gs
+
+    def forward(self, X: torch.Tensor) -> torch.Tensor:
+        """Outputs (K, n, d)."""
+        hs, _ = self._layers(X, keep_graph=True)
+        return torch.bmm(hs[-1], self.B.transpose(1, 2))
+
+    __call__ = forward
+
+    def preactivations(self, X: torch.Tensor) -> list[torch.Tensor]:
+        """The pre-activations g_1..g_L (detached): their signs are the D matrices of Appendix C."""
+        with torch.no_grad():
+            return self._layers(X, keep_graph=False)[1]
+
+    def features(self, X: torch.Tensor) -> list[torch.Tensor]:
+        """h_0..h_L (detached), each (K, n, m)."""
+        with torch.no_grad():
+            return self._layers(X, keep_graph=False)[0]
+
+    def ntk(self, X: torch.Tensor, layers: str = "all") -> torch.Tensor:
+        """Exact empirical NTK Grams over W_1..W_L, (K, n, n) float64: the gradient of y_i in W_l is the rank-one
+        c_l Delta_{i,l} h_{i,l-1}^T (c_l = tau for a residual branch, 1 for W_L), so
+        G = sum_l c_l^2 (H_{l-1} H_{l-1}^T) * (Delta_l Delta_l^T), with Delta_l = dy/dg_l from one backward pass."""
+        if layers != "all" or self.B.shape[1] != 1:
+            raise ValueError("ResidualEnsemble.ntk handles layers='all' and a scalar output")
+        with torch.enable_grad():
+            hs, gs = self._layers(X, keep_graph=True)
+            y = torch.bmm(hs[-1], self.B.detach().transpose(1, 2)).sum()
+            deltas = torch.autograd.grad(y, gs)
+        G = 0.0
+        for ell, (h, dl) in enumerate(zip(hs[:-1], deltas)):
+            c2 = 1.0 if ell == len(self.W) - 1 else self.tau ** 2
+            h, dl = h.detach().to(torch.float64), dl.to(torch.float64)
+            G = G + c2 * torch.bmm(h, h.transpose(1, 2)) * torch.bmm(dl, dl.transpose(1, 2))
+        return G

@@ -159,5 +159,6 @@ def width_threshold(thr):
     ax.semilogy(thr.ns, thr.theory, "s--", color=PALETTE[3], label=r"Theorem 1: $n^{24}L^{12}\log^5 m/\delta^8$ (constants 1)")
     ax.set(xscale="log", xlabel="samples $n$", ylabel="width $m$", title="(E13) how wide is wide enough")
     ax.set_xticks(thr.ns, [str(n) for n in thr.ns])
+    ax.set_xticks([], minor=True)
     ax.legend(fontsize=8)
     return fig, {"n": thr.ns, "m_star": thr.mstar, "theorem_width": thr.theory, "delta": thr.deltas}

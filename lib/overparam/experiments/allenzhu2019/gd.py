@@ -16,7 +16,7 @@ from torch.func import jvp
 
 from ...data.allenzhu2019 import padded_sphere
 from ...measure.fit import linear_rate, steps_to_reach
-from ...nets.allen_zhu_stack import AllenZhuEnsemble
+from ...nets.allen_zhu_stack import AllenZhuEnsemble, ResidualEnsemble
 from ...train.deep_ensemble import train_ensemble
 from ._common import exponent_over_seeds
 
@@ -26,11 +26,13 @@ __all__ = ["DECADES", "gd_widths", "stacked_forward"]
 DECADES = (1e-2, 1e-4, 1e-6, 1e-8)
 
 
-def stacked_forward(X: torch.Tensor, A: torch.Tensor, Ws, B: torch.Tensor) -> torch.Tensor:
-    """Allen-Zhu et al.'s network as a function of its hidden weights (K stacked), for ``torch.func``."""
+def stacked_forward(X: torch.Tensor, A: torch.Tensor, Ws, B: torch.Tensor, tau: float | None = None) -> torch.Tensor:
+    """Allen-Zhu et al.'s network as a function of its hidden weights (K stacked), for ``torch.func``; with
+    ``tau`` the residual network of Appendix C (``nets.allen_zhu_stack.ResidualEnsemble``)."""
     h = torch.clamp_min(torch.matmul(X, A.transpose(1, 2)), 0.0)
-    for W in Ws:
-        h = torch.clamp_min(torch.bmm(h, W.transpose(1, 2)), 0.0)
+    for ell, W in enumerate(Ws):
+        branch = torch.bmm(h, W.transpose(1, 2))
+        h = torch.clamp_min(branch if tau is None or ell == len(Ws) - 1 else h + tau * branch, 0.0)
     return torch.bmm(h, B.transpose(1, 2))[..., 0]
 
 
@@ -39,7 +41,8 @@ def _decade_steps(curve: np.ndarray) -> list[float]:
 
 
 def gd_widths(n: int, depth: int, widths, seeds, *, c_eta: float, steps: int, d_free: int,
-              data_seed: int, dtype: torch.dtype = torch.float32, device="cpu") -> SimpleNamespace:
+              data_seed: int, dtype: torch.dtype = torch.float32, device="cpu",
+              residual: float | None = None) -> SimpleNamespace:
     """Theorem 1 and its mechanisms at several widths: one GD run per (width, seed).
 
     Returns a table (one row per run) with: the decade steps T(1e-2..1e-8) and the decade ratio; the tail
@@ -48,7 +51,8 @@ def gd_widths(n: int, depth: int, widths, seeds, *, c_eta: float, steps: int, d_
     sqrt(r_0^T G_0^{-1} r_0); the flip fraction at the end; the relative Gram change ||G_T - G_0|| / ||G_0||
     (Theorem 5c) and the output linearisation error max_i |y_T - y_0 - <grad y(W_0), W_T - W_0>| (Theorem 5b).
     Training runs in ``dtype`` (float32: the loss still falls to 1e-9 F_0); Grams, distances and eigenvalues
-    are computed in float64 from those weights.
+    are computed in float64 from those weights. ``residual=c`` trains Appendix C's residual network instead, with
+    branch scale tau = c / (L ln m) (Appendix C: tau = 1/Omega(L log m)).
     """
     rng = np.random.default_rng(data_seed)
     X, delta = padded_sphere(n, d_free, rng)
@@ -58,6 +62,9 @@ def gd_widths(n: int, depth: int, widths, seeds, *, c_eta: float, steps: int, d_
     for m in widths:
         m = int(m)
         ens = AllenZhuEnsemble.allen_zhu(X.shape[1], m, depth, seeds=list(seeds), dtype=dtype, device=device)
+        tau = None if residual is None else residual / (depth * np.log(m))
+        if tau is not None:
+            ens = ResidualEnsemble.from_plain(ens, tau)
         state0 = ens.state()
         signs0 = ens.activation_patterns(X)
         G0 = ens.ntk(X)
@@ -76,7 +83,7 @@ def gd_widths(n: int, depth: int, widths, seeds, *, c_eta: float, steps: int, d_
         flips = ens.activation_flips(X, signs0)
         with torch.no_grad():
             yT = ens(X)[..., 0]
-        _, lin = jvp(lambda *Ws, s0=state0: stacked_forward(X, s0[0], Ws, s0[-1]), tuple(state0[1:-1]), tuple(dW))
+        _, lin = jvp(lambda *Ws, s0=state0, tau=tau: stacked_forward(X, s0[0], Ws, s0[-1], tau), tuple(state0[1:-1]), tuple(dW))
         lin_err = (yT - y0 - lin).abs().amax(1)
         GT = ens.ntk(X)
         evT = torch.linalg.eigvalsh(GT)
@@ -92,7 +99,8 @@ def gd_widths(n: int, depth: int, widths, seeds, *, c_eta: float, steps: int, d_
                 "width": m, "seed": int(s), "eta_m": e * m, "T_1e-2": T[0], "T_1e-4": T[1], "T_1e-6": T[2],
                 "T_1e-8": T[3], "decade_ratio": (T[3] - T[2]) / (T[1] - T[0]),
                 "tail_slope": float(np.log(tail)) if np.isfinite(tail) else np.nan,
-                "pred_slope_T": 2 * float(np.log1p(-e * evT[k, 0])), "pred_slope_0": 2 * float(np.log1p(-e * ev0[k, 0])),
+                "pred_slope_T": 2 * float(np.log1p(-e * float(evT[k, 0]))),
+                "pred_slope_0": 2 * float(np.log1p(-e * float(ev0[k, 0]))),
                 "distance": float(distance[k]), "minnorm": float(minnorm[k]),
                 "flips": float(flips[k]), "gram_change": float(gram_change[k]),
                 "lin_err": float(lin_err[k]), "lmin0_m": float(ev0[k, 0]) / m, "lmax0_m": float(ev0[k, -1]) / m,

@@ -39,6 +39,9 @@ SIZES = {  # name: {profile: value}
     "c_eta": {"quick": 1.0, "paper": 1.0},                     # eta = c / lambda_max(G_0)  [ours]
     "rate_min_width": {"quick": 512, "paper": 1024},           # B1: the rate against G_T at m >= this
     "smooth_seeds": {"quick": 10, "paper": 20},
+    "res_tau_c": {"quick": 1.0, "paper": 1.0},                # Appendix C: tau = c / (L ln m)  [c ours]
+    "res_widths": {"quick": [128, 256, 512, 1024], "paper": [256, 512, 1024, 2048, 4096]},
+    "res_steps": {"quick": 800, "paper": 3000},               # a cap; the residual net converges more slowly
     # Lemma 8.2(c) / Claim 11.2 (E8)
     "stab_width": {"quick": 256, "paper": 1024},
     "stab_depth": {"quick": 16, "paper": 32},
