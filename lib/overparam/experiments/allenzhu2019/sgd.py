@@ -75,5 +75,5 @@ def cross_entropy_fit(n: int, classes: int, depth: int, width: int, seeds, *, c_
     acc = log.train["acc"]                                          # (records, K)
     first = [float(log.steps[np.nonzero(acc[:, k] >= 1.0)[0][0]]) if np.any(acc[:, k] >= 1.0) else np.nan
              for k in range(ens.K)]
-    return SimpleNamespace(steps_to_100=np.asarray(first), acc=acc, record_steps=log.steps, eta_m=eta.numpy() * width,
+    return SimpleNamespace(steps_to_100=np.asarray(first), acc=acc, record_steps=log.steps, eta_m=eta.cpu().numpy() * width,
                            delta=delta, n=n, classes=classes, max_steps=max_steps, ce=log.train.get("ce"))
