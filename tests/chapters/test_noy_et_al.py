@@ -31,6 +31,7 @@ EXPECTED = {
     "thm1_log_time": "pass",
     "thm1_printed_step": "pass",
     "thm1_grelu_fewer_steps": "pass",
+    "remark3_no_bias_shift": "pass",
     "lemma4_overlap_depth": "pass",
     "thm6_g_correlation": "pass",
     "eq5_tau_slope": "inconclusive",
@@ -71,6 +72,7 @@ TOLERANCES = {
     "thm2_breaks_above_m": {"value": ("at_least", {"bound": 1e-2})},
     "thm2_differs_off_train": {"value": ("at_least", {"bound": 1e-2})},
     "reverse_exact": {"value": ("at_most", {"bound": 1e-12})},
+    "remark3_no_bias_shift": {"value": ("at_most", {"bound": 3 / 256 ** 0.5})},
     "thm1_printed_step": {"printed: η λmax(K₀) ≥ 1": ("at_least", {"bound": 1.0}),
                           "proof's: η λmax(K₀) ≤ 0.2": ("at_most", {"bound": 0.2})},
     "thm6_g_correlation": {f"k = {k} within ±0.02": ("at_most", {"bound": 0.02}) for k in range(3)},
@@ -171,6 +173,12 @@ def test_orderings_are_decided_by_their_intervals(noy):
         assert c["rule"] == "exceeds" and c["bound"] == 0.0 and lo <= c["value"] <= hi, key
     for c in noy.checks["table2_grelu_lower"]["conditions"].values():
         assert c["rule"] == "exceeds" and c["interval"][1] < 0  # GReLU's training MSE is higher here
+
+
+def test_remark3_relu_is_the_wrong_answer(noy):
+    vals = noy.results["values"]
+    assert vals["r3_relu_min"] > 0.45 and vals["r3_grelu"] < 0.1  # ReLU's 1/sqrt(pi) is far outside the bound
+    assert 0.1 < vals["r3_dead_grelu"] < 0.5  # born-dead units are inherited from the gating stream
 
 
 def test_printed_step_and_figure2a_numbers(noy):

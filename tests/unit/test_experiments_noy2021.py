@@ -101,3 +101,10 @@ def test_cifar_path_on_a_fixture(tmp_path):
     t2 = ex.table2([(2, 16)], n_train=8, n_test=6, epochs=1, batch=4, eta_factor=0.1, n_seeds=2, seed=0,
                    source="cifar10", root=tmp_path)
     assert len(t2) == 2 * 2 * 2
+
+
+def test_bias_shift_grelu_centred_relu_not():
+    d = ex.bias_shift(width=128, depth=4, n=8, d_x=16, seed=0)
+    shift = d.groupby("net").mean_over_rms
+    assert shift.max()["grelu"] < 3 / 128 ** 0.5 < 0.5 < shift.min()["relu"]
+    assert ((d.dead >= 0) & (d.dead < 1)).all()

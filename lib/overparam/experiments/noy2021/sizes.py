@@ -74,6 +74,10 @@ SIZES = {  # name: {profile: value}
     "switch_depth": {"quick": 4, "paper": 6},
     "switch_epochs": {"quick": 16, "paper": 80},
     "switch_at": {"quick": 8, "paper": 40},
+    # Remark 3 (bias shifts, dying units) at initialisation
+    "r3_width": {"quick": 256, "paper": 1024},
+    "r3_depth": {"quick": 10, "paper": 30},
+    "r3_n": {"quick": 16, "paper": 64},
     # Section 4.4 (E12)
     "cost_n": {"quick": 256, "paper": 4096},
     "cost_width": {"quick": 512, "paper": 8192},
