@@ -11,6 +11,10 @@ can show how a bound moves with them instead of pretending they are known.
 * ``oymak2020``: Oymak & Soltanolkotabi (IEEE JSAIT 2020), moderate overparameterization (Sections 2,
   3 and 6).
 * ``guo2024``: Guo, Li & Lerman (AISTATS 2024), deep leaky-ReLU networks (Section 3).
+* ``allenzhu2019``: Allen-Zhu, Li & Song (ICML 2019), deep ReLU networks (Sections 7-13, Appendices A, C).
+* ``zou2020``: Zou, Cao, Zhou & Gu (MLJ 2020), SGD on deep ReLU classifiers (Theorems 4.1, 4.5, 5.1, 5.3;
+  the parameter ladder, reconstructed formulas marked).
+* ``noy2021``: Noy et al. (2021), gated ReLU networks (Theorems 1-6, the step sizes, Table 1).
 
 The modules are imported by name: ``from overparam.theory import oymak2020 as th``.
 """

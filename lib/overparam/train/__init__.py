@@ -44,7 +44,10 @@ still works with a ``DeprecationWarning``); ``tol=`` without ``stop=`` keeps the
 Modules: ``convention`` (the shared checks and batch draws), ``loop`` (``train``: GD, SGD for one
 ``nn.Module``), ``deep_ensemble`` and ``deep_parts`` (stacked deep networks), ``two_layer_*`` (the two-layer
 ensemble: problems, planner, kernels, steps, trainer, result, reference baseline), ``output_layer`` (random
-features: least squares on the output layer alone), ``classifier`` (Guo et al.'s sequence models).
+features: least squares on the output layer alone), ``classifier`` (Guo et al.'s sequence models, and the
+CIFAR recipe of Allen-Zhu et al.'s Figures 1-7: momentum, weight decay, a step schedule from ``schedules``),
+``losses_margin`` and ``margin_ensemble`` (Zou et al.'s margin losses and their stacked GD/SGD trainer, which
+follows this convention with ``loss`` naming the margin loss).
 """
 
 from . import (
@@ -53,7 +56,10 @@ from . import (
     deep_ensemble,
     deep_parts,
     loop,
+    losses_margin,
+    margin_ensemble,
     output_layer,
+    schedules,
     two_layer_kernels,
     two_layer_planner,
     two_layer_problems,
@@ -67,7 +73,9 @@ from .convention import SGD_SCALES, STOPS, DivergenceError
 from .deep_ensemble import EnsembleLog, log_frame, run_grid
 from .deep_ensemble import train_ensemble as train_deep_ensemble
 from .loop import LOSSES, TrainLog, loss_value, train
+from .margin_ensemble import MarginLog, train_margin
 from .output_layer import RFFit, random_features, random_features_fit, rank_tolerance
+from .schedules import scale_schedule, step_lr
 from .two_layer_planner import plan_buckets
 from .two_layer_problems import Problems, feature_problems, sphere_problems
 from .two_layer_reference import sgd_indices, train_module
@@ -75,11 +83,49 @@ from .two_layer_result import EnsembleResult
 from .two_layer_trainer import train_ensemble as train_two_layer_ensemble
 
 __all__ = [
-    "LOSSES", "SGD_SCALES", "STOPS", "ClassifierLog", "DivergenceError", "EnsembleLog", "EnsembleResult",
-    "Problems", "RFFit", "TrainLog", "classifier", "convention", "deep_ensemble", "deep_parts",
-    "feature_problems", "log_frame", "loop", "loss_value", "output_layer", "plan_buckets", "random_features",
-    "random_features_fit", "rank_tolerance", "run_grid", "sgd_indices", "sphere_problems", "train", "train_classifier",
-    "train_deep_ensemble", "train_module", "train_two_layer_ensemble", "two_layer_kernels",
-    "two_layer_planner", "two_layer_problems", "two_layer_reference", "two_layer_result", "two_layer_steps",
+    "LOSSES",
+    "SGD_SCALES",
+    "STOPS",
+    "ClassifierLog",
+    "DivergenceError",
+    "EnsembleLog",
+    "EnsembleResult",
+    "MarginLog",
+    "Problems",
+    "RFFit",
+    "TrainLog",
+    "classifier",
+    "convention",
+    "deep_ensemble",
+    "deep_parts",
+    "feature_problems",
+    "log_frame",
+    "loop",
+    "loss_value",
+    "losses_margin",
+    "margin_ensemble",
+    "output_layer",
+    "plan_buckets",
+    "random_features",
+    "random_features_fit",
+    "rank_tolerance",
+    "run_grid",
+    "scale_schedule",
+    "schedules",
+    "sgd_indices",
+    "sphere_problems",
+    "step_lr",
+    "train",
+    "train_classifier",
+    "train_deep_ensemble",
+    "train_margin",
+    "train_module",
+    "train_two_layer_ensemble",
+    "two_layer_kernels",
+    "two_layer_planner",
+    "two_layer_problems",
+    "two_layer_reference",
+    "two_layer_result",
+    "two_layer_steps",
     "two_layer_trainer",
 ]
