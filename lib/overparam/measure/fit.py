@@ -15,7 +15,8 @@ import numpy as np
 from numpy.typing import ArrayLike
 from scipy import stats
 
-__all__ = ["RateFit", "SlopeFit", "linear_rate", "loglog_slope", "steps_to_reach"]
+__all__ = ["Exponent", "RateFit", "SlopeFit", "exponent_over_seeds", "linear_rate", "loglog_slope", "mean_interval",
+           "steps_to_reach"]
 
 
 @dataclass(frozen=True)
@@ -167,3 +168,91 @@ def steps_to_reach(losses: ArrayLike, fraction: float) -> int | None:
     losses = np.asarray(losses, float)
     hit = np.nonzero(losses <= fraction * losses[0])[0]
     return int(hit[0]) if hit.size else None
+
+
+def mean_interval(values: ArrayLike, level: float = 0.95) -> tuple[float, float, float]:
+    """The mean of per-seed values and its two-sided Student-t interval: (mean, lo, hi).
+
+    The one interval the chapters put on a paired margin or a mean over seeds (the verdict rules: an
+    ordering is decided only when this interval clears 0). Non-finite values are dropped; with fewer than
+    two values the interval is (-inf, inf), which no rule can decide.
+
+    Parameters
+    ----------
+    values : array-like
+        One value per seed (or per stream).
+    level : float
+        Two-sided confidence level.
+
+    Returns
+    -------
+    tuple of float
+        (mean, lo, hi).
+    """
+    a = np.asarray(values, float).ravel()
+    a = a[np.isfinite(a)]
+    if a.size == 0:
+        raise ValueError("mean_interval needs at least one finite value")
+    mean = float(a.mean())
+    if a.size < 2:
+        return mean, -np.inf, np.inf
+    half = float(stats.t.ppf(0.5 + level / 2, df=a.size - 1) * a.std(ddof=1) / np.sqrt(a.size))
+    return mean, mean - half, mean + half
+
+
+@dataclass(frozen=True)
+class Exponent:
+    """A power-law exponent of a seed-mean curve with its seed-bootstrap interval."""
+
+    slope: float
+    lo: float
+    hi: float
+    n_seeds: int
+
+    @property
+    def interval(self) -> tuple[float, float]:
+        """(lo, hi)."""
+        return (self.lo, self.hi)
+
+    def text(self, fmt: str = ".3f") -> str:
+        """The exponent and its interval in words."""
+        return f"{self.slope:{fmt}} [{self.lo:{fmt}}, {self.hi:{fmt}}] over {self.n_seeds} seeds"
+
+
+def exponent_over_seeds(x: ArrayLike, Y: ArrayLike, *, level: float = 0.95, n_boot: int = 2000,
+                        seed: int = 0) -> Exponent:
+    """Slope of log(mean over seeds of Y) against log x, and its interval from resampling the seeds.
+
+    Unlike ``loglog_slope`` (whose interval treats the points as independent), the interval here comes
+    from the seeds: each bootstrap draw resamples whole rows, so the correlation of one network's values
+    across widths or depths is kept.
+
+    Parameters
+    ----------
+    x : array-like, shape (k,)
+        Positive abscissae (widths, depths, separations).
+    Y : array-like, shape (seeds, k)
+        Positive values, one row per seed (rows with a non-finite value are dropped).
+    level : float
+        Two-sided level of the percentile bootstrap interval.
+    n_boot : int
+        Bootstrap resamples of the seeds.
+    seed : int
+        Of the resampling.
+
+    Returns
+    -------
+    Exponent
+    """
+    lx = np.log(np.asarray(x, float))
+    Y = np.asarray(Y, float)
+    Y = Y[np.all(np.isfinite(Y), axis=1)]
+
+    def fit(M: np.ndarray) -> float:
+        return np.polyfit(lx, np.log(M.mean(0)), 1)[0]
+
+    rng = np.random.default_rng(seed)
+    idx = rng.integers(0, Y.shape[0], size=(n_boot, Y.shape[0]))
+    boots = np.array([fit(Y[i]) for i in idx])
+    a = (1 - level) / 2
+    return Exponent(float(fit(Y)), float(np.quantile(boots, a)), float(np.quantile(boots, 1 - a)), Y.shape[0])

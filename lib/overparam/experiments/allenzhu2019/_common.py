@@ -1,64 +1,15 @@
-"""Shared helpers of the Allen-Zhu, Li & Song experiments: seed-bootstrap exponents and the exact layer sampler."""
+"""Shared helpers of the Allen-Zhu, Li & Song experiments: the exact layer sampler (the seed-bootstrap exponent
+lives in ``measure.fit``, re-exported here for the modules that import it from this one)."""
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 
-import numpy as np
 import torch
 
+from ...measure.fit import Exponent, exponent_over_seeds
+
 __all__ = ["Exponent", "exponent_over_seeds", "sample_layer"]
-
-
-@dataclass(frozen=True)
-class Exponent:
-    """A power-law exponent of a seed-mean curve with its seed-bootstrap interval (95 % by default: the level the verdict line prints)."""
-
-    slope: float
-    lo: float
-    hi: float
-    n_seeds: int
-
-    @property
-    def interval(self) -> tuple[float, float]:
-        """(lo, hi)."""
-        return (self.lo, self.hi)
-
-    def text(self, fmt: str = ".3f") -> str:
-        """The exponent and its interval in words."""
-        return f"{self.slope:{fmt}} [{self.lo:{fmt}}, {self.hi:{fmt}}] over {self.n_seeds} seeds"
-
-
-def exponent_over_seeds(x, Y, *, level: float = 0.95, n_boot: int = 2000, seed: int = 0) -> Exponent:
-    """Slope of log(mean over seeds of Y) against log x, and its interval from resampling the seeds.
-
-    Parameters
-    ----------
-    x : array-like, shape (k,)
-        Positive abscissae (widths, depths, separations).
-    Y : array-like, shape (seeds, k)
-        Positive values, one row per seed (NaN rows are dropped).
-    level : float
-        Two-sided level of the percentile bootstrap interval.
-    n_boot : int
-        Bootstrap resamples of the seeds.
-    seed : int
-        Of the resampling.
-
-    Returns
-    -------
-    Exponent
-    """
-    lx = np.log(np.asarray(x, float))
-    Y = np.asarray(Y, float)
-    Y = Y[np.all(np.isfinite(Y), axis=1)]
-    fit = lambda M: np.polyfit(lx, np.log(M.mean(0)), 1)[0]
-    rng = np.random.default_rng(seed)
-    idx = rng.integers(0, Y.shape[0], size=(n_boot, Y.shape[0]))
-    boots = np.array([fit(Y[i]) for i in idx])
-    a = (1 - level) / 2
-    return Exponent(float(fit(Y)), float(np.quantile(boots, a)), float(np.quantile(boots, 1 - a)), Y.shape[0])
 
 
 def sample_layer(H: torch.Tensor, m: int, var: float, generator: torch.Generator) -> torch.Tensor:

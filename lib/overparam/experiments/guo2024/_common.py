@@ -9,7 +9,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 import torch
-from scipy import stats
+
+from ...measure.fit import mean_interval
 
 __all__ = ["ALGORITHM_3", "Lead", "Ranking", "gamma_hat_of", "global_seed", "labels", "paired_lead", "ranking",
            "tensor"]
@@ -152,11 +153,7 @@ def paired_lead(table: pd.DataFrame, better, worse=None, *, level: float = 0.95)
     t = table.set_axis(cols, axis=1)
     worse = [c for c in cols if c not in better] if worse is None else [float(a) for a in worse]
     per = (t[worse].min(axis=1) - t[better].max(axis=1)).to_numpy(dtype=float)
-    mean = float(per.mean())
-    if per.size < 2:
-        return Lead(per, mean, -np.inf, np.inf)
-    half = float(stats.t.ppf(0.5 + level / 2, df=per.size - 1) * per.std(ddof=1) / np.sqrt(per.size))
-    return Lead(per, mean, mean - half, mean + half)
+    return Lead(per, *mean_interval(per, level))
 
 
 def gamma_hat_of(loss: np.ndarray, steps_axis: np.ndarray, t1: int = 100, t2: int = 1000) -> np.ndarray:

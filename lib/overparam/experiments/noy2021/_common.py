@@ -7,8 +7,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import torch
-from scipy import stats
 
+from ...measure.fit import mean_interval
 from ...nets.gated import GatedNet, ntk_gram
 from ...train import DivergenceError, train
 
@@ -75,5 +75,5 @@ def paired(margins) -> Paired:
     a = a[np.isfinite(a)]
     if a.size < 2:
         raise ValueError("a paired margin needs at least 2 finite seeds")
-    half = stats.t.ppf(0.975, a.size - 1) * a.std(ddof=1) / np.sqrt(a.size)
-    return Paired(float(a.mean()), float(a.mean() - half), float(a.mean() + half), int(a.size), int((a > 0).sum()))
+    mean, lo, hi = mean_interval(a)
+    return Paired(mean, lo, hi, int(a.size), int((a > 0).sum()))

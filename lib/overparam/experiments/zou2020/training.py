@@ -12,10 +12,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 import torch
-from scipy import stats
 
 from ...data import zou2020 as zd
-from ...measure.fit import SlopeFit, loglog_slope
+from ...measure.fit import SlopeFit, loglog_slope, mean_interval
 from ...nets.zou import ZouEnsemble
 from ...runtime import derive_seed
 from ...train.margin_ensemble import train_margin
@@ -137,9 +136,7 @@ class SGDStreams:
 
     def decrease_interval(self, level: float = 0.95) -> tuple[float, float, float]:
         """Mean decrease over the streams and its t-interval: (mean, lo, hi)."""
-        d = self.decrease
-        half = stats.t.ppf(0.5 + level / 2, len(d) - 1) * d.std(ddof=1) / np.sqrt(len(d))
-        return float(d.mean()), float(d.mean() - half), float(d.mean() + half)
+        return mean_interval(self.decrease, level)
 
 
 def sgd_streams(*, n: int, d: int, phi: float, mu: float, depth: int, width: int, batch: int, eta_bar: float,
