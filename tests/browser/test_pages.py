@@ -25,6 +25,7 @@ import pytest
 import yaml
 
 from overparam.book import pages
+from overparam.book.display import check_anchor
 
 from .conftest import PATHS, SCREENSHOTS
 
@@ -164,6 +165,13 @@ def test_ledger_links_reach_their_targets(built_book):
             assert f'id="{anchor}"' in (built_book / target).read_text(), f"{name}: {target}#{anchor} has no target"
             checked += 1
     assert checked >= 1, "the claims ledger links to no theorem box and no cell"
+    # every check of every chapter links to the cell that showed its verdict (none falls back to the page)
+    records = pages.chapter_records(PATHS)
+    claims = (built_book / "claims.html").read_text()
+    for rec in records:
+        for key in rec["results"]["checks"]:
+            assert f'href="chapters/{rec["name"]}.html#{check_anchor(key)}"' in claims, (
+                f"{rec['name']}.{key}: the ledger has no link to the cell that computed it")
 
 
 def _first_chapter_with_math_images_boxes(html) -> str:
