@@ -156,7 +156,8 @@ def run_chapters(paths: Paths, client: Any, jobs: list[dict[str, Any]], env: dic
     client : distributed.Client
     jobs : list of dict
         Each with ``chapter`` and the ``execute_staged`` parameters ``profile``, ``device``, ``seed``,
-        ``key``, ``overrides``, ``extra``.
+        ``key``, ``overrides``, ``extra``; ``last_wall_s`` (the last run's wall time, if any) orders them,
+        longest first.
     env : dict
         Environment for the kernels (``cluster.kernel_env``).
     on_done : callable
@@ -177,8 +178,10 @@ def run_chapters(paths: Paths, client: Any, jobs: list[dict[str, Any]], env: dic
     for job in jobs:
         ch = job["chapter"]
         params = {k: job[k] for k in ("profile", "device", "seed", "key", "overrides", "extra")}
+        # The longest chapter first (its last wall time): the run ends when the last chapter does.
         fut = client.submit(chapter_task, str(paths.root), ch, params, env, key=f"chapter-{ch}-{os.getpid()}",
-                            resources={"chapter": 1}, pure=False, retries=retries)
+                            resources={"chapter": 1}, pure=False, retries=retries,
+                            priority=int(job.get("last_wall_s") or 0))
         futures[fut] = ch
     pending = set(futures.values())
     try:

@@ -229,7 +229,7 @@ def run(paths: Paths, *, profile: str = "quick", device: str = "auto", seed: int
             records[ch] = {**rec, "cached": True}
             continue
         jobs.append({"chapter": ch, "profile": profile, "device": device, "seed": seed, "key": key,
-                     "overrides": overrides,
+                     "overrides": overrides, "last_wall_s": (rec or {}).get("wall_time_s"),
                      "extra": {**prov, "command": command_for(ch, profile, device, seed, overrides)}})
     pos = {ch: i for i, ch in enumerate(todo, 1)}
 
@@ -252,7 +252,7 @@ def run(paths: Paths, *, profile: str = "quick", device: str = "auto", seed: int
                      f"device {device}) ...")
                 t0 = time.time()
                 try:
-                    rec = run_chapter(paths, progress=progress, **job)
+                    rec = run_chapter(paths, progress=progress, **{k: v for k, v in job.items() if k != "last_wall_s"})
                 except ChapterFailed as f:
                     done(job["chapter"], None, f, time.time() - t0)
                     continue
