@@ -175,10 +175,11 @@ def run_chapters(paths: Paths, client: Any, jobs: list[dict[str, Any]], env: dic
 
     t0 = time.time()
     futures = {}
-    for job in jobs:
+    # The longest chapter first (its last wall time): the run ends when the last chapter does. Submitted
+    # in that order too, since a task is placed on a free worker as soon as it is submitted.
+    for job in sorted(jobs, key=lambda j: -(j.get("last_wall_s") or 0)):
         ch = job["chapter"]
         params = {k: job[k] for k in ("profile", "device", "seed", "key", "overrides", "extra")}
-        # The longest chapter first (its last wall time): the run ends when the last chapter does.
         fut = client.submit(chapter_task, str(paths.root), ch, params, env, key=f"chapter-{ch}-{os.getpid()}",
                             resources={"chapter": 1}, pure=False, retries=retries,
                             priority=int(job.get("last_wall_s") or 0))
