@@ -1,11 +1,13 @@
 # The two commands a reader needs: `make book` and `make test`. Both set up the environment first.
-#   make book [PROFILE=quick|paper] [DEVICE=auto|cpu|cuda]   execute the chapters, build the HTML
+#   make book [PROFILE=quick|paper] [DEVICE=auto|cpu|cuda] [WORKERS=N]   execute the chapters (on N Dask
+#                                                workers when given), build the HTML
 #   make test                                                ruff, unit tests + tests of the executed chapters
 #   make bench                                               speed/memory benchmarks (ratios)
 #   make clean                                               remove executed chapters and HTML
 
 PROFILE ?= quick
 DEVICE ?= auto
+WORKERS ?=
 PYTHON ?= python3
 
 # Use the active virtual environment if there is one, else a local .venv created on demand.
@@ -27,7 +29,7 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 run: setup
-	$(PY) -m overparam run --profile $(PROFILE) --device $(DEVICE)
+	$(PY) -m overparam run --profile $(PROFILE) --device $(DEVICE) $(if $(WORKERS),--workers $(WORKERS))
 
 html: setup
 	$(PY) -m overparam build

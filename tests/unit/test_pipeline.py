@@ -290,7 +290,7 @@ def test_the_size_table_is_read_from_the_source_without_running_it():
 
 
 def test_bad_input_fails_without_starting_anything(book):
-    """An unknown chapter, profile, device, size or cluster is refused before papermill, Dask or a
+    """An unknown chapter, profile, device, size or cluster is refused before torch, papermill, Dask or a
     kernel is imported or started (that is what makes it fail at once)."""
     import subprocess
     import sys
@@ -298,7 +298,7 @@ def test_bad_input_fails_without_starting_anything(book):
     write(book.root, "sized", SIZED)
     probe = ("import sys; from overparam.book.cli import main; "
              "codes = [main(a) for a in ({args})]; "
-             "print(codes, [m for m in ('papermill', 'distributed', 'jupyter_client') if m in sys.modules])")
+             "print(codes, [m for m in ('torch', 'papermill', 'distributed', 'jupyter_client') if m in sys.modules])")
     args = repr([["run", "--chapter", "nope"], ["run", "--profile", "huge"], ["run", "--device", "tpu"],
                  ["run", "--chapter", "sized", "--set", "m=1"], ["run", "--workers", "2", "--cluster", "mars"],
                  ["run", "--scheduler", "http://x:1"], ["list", "--profile", "huge"]])

@@ -15,7 +15,18 @@ themselves: ``book`` never imports ``overparam.experiments``; a chapter calls bo
 - ``cli`` is the ``overparam`` command (``python -m overparam``).
 """
 
-from . import plotting
-from .chapter import Chapter
-
 __all__ = ["Chapter", "plotting"]
+
+
+def __getattr__(name: str):
+    # Loaded on first use (PEP 562): the command line imports book.cli and book.params without torch.
+    import importlib
+
+    if name == "Chapter":
+        value = importlib.import_module(".chapter", __name__).Chapter
+    elif name == "plotting":
+        value = importlib.import_module(".plotting", __name__)
+    else:
+        raise AttributeError(f"module 'overparam.book' has no attribute {name!r}")
+    globals()[name] = value
+    return value
