@@ -53,3 +53,14 @@ def test_bundled_loaders():
     assert np.allclose(np.linalg.norm(Xm, axis=1), 1, atol=1e-5) and (Xm < 0).any()  # centred, then on the sphere
     with pytest.raises(ValueError, match="only"):
         data.load_digits_binary(n=10_000)
+
+
+def test_the_default_data_root_is_the_repository_data_folder(monkeypatch):
+    # the folder data/README.md documents and the "put file X at Y" errors name
+    from pathlib import Path
+
+    from overparam.data.cache import data_root
+
+    monkeypatch.delenv("OVERPARAM_DATA", raising=False)
+    root = data_root()
+    assert (root / "README.md").is_file() and root.parent == Path(__file__).resolve().parents[2]

@@ -30,7 +30,8 @@ def data_root(root: str | os.PathLike | None = None) -> Path:
     env = os.environ.get("OVERPARAM_DATA")
     if env:
         return Path(env)
-    return Path(__file__).resolve().parents[2] / "data"
+    # lib/overparam/data/cache.py -> the repository root is three folders up
+    return Path(__file__).resolve().parents[3] / "data"
 
 
 # --------------------------------------------------------------------------------------------------
@@ -49,6 +50,7 @@ SOURCES = {
         "url": "https://ossci-datasets.s3.amazonaws.com/mnist/",
     },
     "cifar-10": {"files": ["cifar-10-python.tar.gz"], "url": "https://www.cs.toronto.edu/~kriz/"},
+    "cifar-100": {"files": ["cifar-100-python.tar.gz"], "url": "https://www.cs.toronto.edu/~kriz/"},
     "california-housing": {
         "files": ["housing.csv"],
         # the Kaggle CSV (camnugent/california-housing-prices) is the same file as this public copy

@@ -21,12 +21,9 @@ import tarfile
 import numpy as np
 import torch
 
-from .cache import SOURCES, _cached, _need, data_root
+from .cache import _cached, _need, data_root
 
-__all__ = ["CIFAR", "CIFAR_MEAN", "CIFAR_STD", "crop_flip", "label_noise", "load_cifar", "normalize_cifar"]
-
-# CIFAR-100's archive sits beside CIFAR-10's at the same address (added here, read by ``cache._need``).
-SOURCES.setdefault("cifar-100", {"files": ["cifar-100-python.tar.gz"], "url": "https://www.cs.toronto.edu/~kriz/"})
+__all__ = ["CIFAR", "CIFAR_MEAN", "CIFAR_STD", "cifar_pixels", "crop_flip", "label_noise", "load_cifar", "normalize_cifar"]
 
 #: The two sets: folder under data/, archive, extracted folder, pickle names per split, label key, classes.
 CIFAR = {
@@ -79,6 +76,17 @@ def load_cifar(name: str, root=None, split: str = "train", *, download: bool = T
     DataUnavailable
         The archive is absent and could not be downloaded; the message names the file and where to put it.
     """
+    X, y = cifar_pixels(name, root, split, download=download, use_cache=use_cache)
+    return torch.from_numpy(X.astype(np.float32) / 255.0), torch.from_numpy(y)
+
+
+def cifar_pixels(name: str, root=None, split: str = "train", *, download: bool = True,
+                 use_cache: bool = True) -> tuple[np.ndarray, np.ndarray]:
+    """The raw split behind ``load_cifar``: uint8 pixels (N, 3, 32, 32) and int64 labels, as numpy arrays.
+
+    The one reader of the CIFAR pickles: ``load_cifar`` scales these to [0, 1], and
+    ``data.datasets.load_cifar10`` (Guo et al.'s subsets) normalises them its own way.
+    """
     spec = _spec(name)
     if split not in ("train", "test"):
         raise ValueError(f"split must be 'train' or 'test', not {split!r}")
@@ -107,7 +115,7 @@ def load_cifar(name: str, root=None, split: str = "train", *, download: bool = T
         return {"X": X, "y": y}
 
     raw = _cached(root, spec["folder"], {"v": 1, "src": str(src), "split": split}, build, use_cache)
-    return torch.from_numpy(raw["X"].astype(np.float32) / 255.0), torch.from_numpy(raw["y"].astype(np.int64))
+    return np.asarray(raw["X"], dtype=np.uint8), np.asarray(raw["y"], dtype=np.int64)
 
 
 def label_noise(y: torch.Tensor, fraction: float, num_classes: int, *, seed: int) -> tuple[torch.Tensor, np.ndarray]:

@@ -7,7 +7,6 @@ Fashion-MNIST are in ``overparam.data.mnist`` (one loader, the normalisation a n
 
 from __future__ import annotations
 
-import pickle
 import re
 import tarfile
 from collections import Counter
@@ -25,32 +24,11 @@ def load_cifar10(n_train: int = 2560, n_test: int = 2560, *, seed: int = 0, root
     """CIFAR-10 as in Section 5.2: 2,560 random training and 2,560 random test images, normalised with
     mean 0.5 / std 0.5. Reads data/cifar-10/cifar-10-python.tar.gz (or an extracted
     cifar-10-batches-py/ beside it). Returns float32 X (n, 3, 32, 32), int64 labels, X_test, labels_test."""
-    root = data_root(root)
-    extracted = root / "cifar-10" / "cifar-10-batches-py"
-    src = extracted if extracted.is_dir() else _need("cifar-10", "cifar-10-python.tar.gz", root, download)
+    from .cifar import cifar_pixels
 
-    def build():
-        batches = {}
-        if src.is_dir():
-            for p in sorted(src.iterdir()):
-                if p.name.startswith(("data_batch_", "test_batch")):
-                    batches[p.name] = pickle.loads(p.read_bytes(), encoding="bytes")
-        else:
-            with tarfile.open(src, "r:gz") as tf:
-                for m in tf.getmembers():
-                    base = m.name.rsplit("/", 1)[-1]
-                    if m.isfile() and base.startswith(("data_batch_", "test_batch")):
-                        batches[base] = pickle.loads(tf.extractfile(m).read(), encoding="bytes")
-        train = [batches[f"data_batch_{i}"] for i in range(1, 6) if f"data_batch_{i}" in batches]
-        if len(train) != 5 or "test_batch" not in batches:
-            raise ValueError(f"{src}: expected data_batch_1..5 and test_batch, found {sorted(batches)}")
-        Xtr = np.concatenate([b[b"data"] for b in train]).reshape(-1, 3, 32, 32)
-        ytr = np.concatenate([np.asarray(b[b"labels"]) for b in train]).astype(np.int64)
-        te = batches["test_batch"]
-        return {"Xtr": Xtr, "ytr": ytr, "Xte": te[b"data"].reshape(-1, 3, 32, 32),
-                "yte": np.asarray(te[b"labels"]).astype(np.int64)}
-
-    raw = _cached(root, "cifar-10", {"v": 1, "src": str(src)}, build, use_cache)
+    raw = {}
+    raw["Xtr"], raw["ytr"] = cifar_pixels("cifar10", root, "train", download=download, use_cache=use_cache)
+    raw["Xte"], raw["yte"] = cifar_pixels("cifar10", root, "test", download=download, use_cache=use_cache)
     rng = np.random.default_rng(seed)
     tr, _ = _split(raw["Xtr"].shape[0], n_train, rng)
     te, _ = _split(raw["Xte"].shape[0], n_test, rng)
