@@ -79,3 +79,15 @@ def test_ntk_closed_form_against_torch_func(mode):
     J = jacrev(lambda p: functional_call(net, p, (X,)))(params)     # each (n, d_y, m, m)
     flat = torch.cat([J[k].permute(1, 0, 2, 3).reshape(2 * 5, -1) for k in params], dim=1)
     assert torch.allclose(ntk_gram(net, X), flat @ flat.T, rtol=1e-12, atol=1e-10)
+
+
+def test_to_moves_and_casts_the_gating_layers_with_the_network():
+    from overparam.nets.gated import GatedNet
+
+    net = GatedNet.paper_init(5, 8, 2, generator=torch.Generator().manual_seed(0))
+    X = torch.randn(4, 5, dtype=net.C.dtype, generator=torch.Generator().manual_seed(1))
+    out = net(X)
+    half = net.to(torch.float32)
+    assert all(p.dtype == torch.float32 for p in half.Psi) and len(half.Psi) == 2
+    assert "psi_0" in dict(half.named_buffers()) and "psi_0" not in dict(half.named_parameters())
+    assert torch.allclose(half(X.float()).double(), out, rtol=1e-4, atol=1e-5)

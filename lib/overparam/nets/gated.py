@@ -54,8 +54,16 @@ class GatedNet(nn.Module):
         self.register_buffer("C", C.detach().clone())
         self.register_buffer("B", B.detach().clone())
         self.W = nn.ParameterList([nn.Parameter(w.detach().clone()) for w in W])
-        self.Psi = [p.detach().clone() for p in Psi] if Psi is not None else None
+        # buffers, so that .to(device) moves the gating layers with C and B
+        self._n_psi = 0 if Psi is None else len(Psi)
+        for k, p in enumerate(Psi or []):
+            self.register_buffer(f"psi_{k}", p.detach().clone())
         self._cache: tuple | None = None
+
+    @property
+    def Psi(self) -> list[torch.Tensor] | None:
+        """The gating layers Psi_1..Psi_L (frozen buffers), or None for a network built without them."""
+        return [getattr(self, f"psi_{k}") for k in range(self._n_psi)] if self._n_psi else None
 
     @classmethod
     def paper_init(cls, d_x: int, m: int, depth: int, d_y: int = 1, *, generator: torch.Generator,
